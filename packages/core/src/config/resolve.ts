@@ -1,0 +1,171 @@
+import * as os from 'node:os';
+import { optionTypeError } from '../errors.js';
+import type { OptionSpec, TransportFactory } from '../transport/contract.js';
+import { findConfigFile } from './config-file.js';
+import { envNameOf, type Sourced, validateOption } from './options.js';
+
+/** Core options that can come from the environment or a config file (the rest are code-only). */
+export const CORE_OPTION_SPECS = {
+  transport: { type: 'string', description: 'transport name: shm, mpi, zmq, or one mapped under "transports"' },
+  maxWorkers: { type: 'integer', min: 1, description: 'number of workers' },
+  retries: { type: 'integer', min: 0, description: 'times a task is resubmitted after its worker is lost' },
+  maxInFlight: { type: 'integer', min: 1, description: 'tasks one worker may hold at once' },
+  cwd: { type: 'string', description: 'working directory of the workers' },
+  env: { type: 'json', description: 'extra environment variables for the workers (object of strings)' },
+  execArgv: { type: 'json', description: 'Node flags for the workers (array of strings)' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Options only code can give. */
+export const CODE_ONLY_OPTIONS = ['initializer', 'initargs', 'signal'] as const;
+
+export const DEFAULT_TRANSPORT = 'shm';
+export const DEFAULT_MAX_IN_FLIGHT = 64;
+
+export interface ResolvedConfig {
+  transport: Sourced<string | TransportFactory>;
+  maxWorkers: Sourced<number>;
+  retries: number;
+  maxInFlight: number;
+  cwd: string | null;
+  env: Record<string, string> | null;
+  execArgv: string[] | null;
+  /** Settings not known to core: validated against the transport's specs once it is loaded. */
+  transportSettings: Record<string, Sourced>;
+  /** Transport name → package, from the config file's "transports" key. */
+  transportPackages: Record<string, string>;
+  /** The environment the executor was created in (for FUTURES_<OPTION> of transport options). */
+  environment: Readonly<Record<string, string | undefined>>;
+  configFile: string | null;
+}
+
+const TRANSPORT_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Resolves the configuration: constructor options > FUTURES_* environment >
+ * futures.config.json / package.json "futures" (nearest from the cwd upward) > defaults.
+ */
+export function resolveConfig(
+  options: Readonly<Record<string, unknown>>,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): ResolvedConfig {
+  const file = findConfigFile(cwd, environment.FUTURES_CONFIG);
+  const fileSettings = { ...(file?.settings ?? {}) };
+  const transportPackages = takeTransportPackages(fileSettings, file?.path ?? '');
+
+  const pick = (name: string): Sourced | undefined => {
+    if (options[name] !== undefined) return { value: options[name], source: `option "${name}"` };
+    const envName = envNameOf(name);
+    const fromEnv = environment[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: `environment variable ${envName}` };
+    if (fileSettings[name] !== undefined) return { value: fileSettings[name], source: `config file ${file!.path}` };
+    return undefined;
+  };
+  const core = <K extends keyof typeof CORE_OPTION_SPECS>(name: K): Sourced | undefined => {
+    const at = pick(name);
+    return at === undefined ? undefined : { value: validateOption(name, CORE_OPTION_SPECS[name], at), source: at.source };
+  };
+
+  let transport: Sourced<string | TransportFactory>;
+  const t = options.transport;
+  if (t !== undefined && typeof t === 'object' && t !== null) {
+    if (typeof (t as TransportFactory).create !== 'function' || typeof (t as TransportFactory).name !== 'string') {
+      throw optionTypeError(
+        'futures: option "transport" must be a transport name or a factory from a transport package (e.g. shm()), ' +
+          'got an object without create(). Fix: pass "shm" or import { shm } from "@futures/transport-shm".',
+      );
+    }
+    transport = { value: t as TransportFactory, source: 'option "transport"' };
+  } else {
+    transport = (core('transport') as Sourced<string> | undefined) ?? { value: DEFAULT_TRANSPORT, source: 'the default' };
+    if (!TRANSPORT_NAME.test(transport.value as string)) {
+      throw optionTypeError(
+        `futures: transport (from ${transport.source}) must be a name like "shm", "mpi" or "zmq", got ` +
+          `${JSON.stringify(transport.value)}. Fix: correct or remove it in ${transport.source}.`,
+      );
+    }
+  }
+
+  const maxWorkers = (core('maxWorkers') as Sourced<number> | undefined) ?? {
+    value: os.availableParallelism(),
+    source: 'the default (available parallelism)',
+  };
+  const env = core('env');
+  if (env !== undefined) checkStringRecord('env', env);
+  const execArgv = core('execArgv');
+  if (execArgv !== undefined) checkStringArray('execArgv', execArgv);
+
+  const known = new Set<string>([...Object.keys(CORE_OPTION_SPECS), ...CODE_ONLY_OPTIONS]);
+  const transportSettings: Record<string, Sourced> = {};
+  for (const [name, value] of Object.entries(fileSettings)) {
+    if (!known.has(name) && value !== undefined) transportSettings[name] = { value, source: `config file ${file!.path}` };
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (!known.has(name) && value !== undefined) transportSettings[name] = { value, source: `option "${name}"` };
+  }
+
+  return {
+    transport,
+    maxWorkers,
+    retries: (core('retries')?.value as number | undefined) ?? 0,
+    maxInFlight: (core('maxInFlight')?.value as number | undefined) ?? DEFAULT_MAX_IN_FLIGHT,
+    cwd: (core('cwd')?.value as string | undefined) ?? null,
+    env: (env?.value as Record<string, string> | undefined) ?? null,
+    execArgv: (execArgv?.value as string[] | undefined) ?? null,
+    transportSettings,
+    transportPackages,
+    environment,
+    configFile: file?.path ?? null,
+  };
+}
+
+function takeTransportPackages(settings: Record<string, unknown>, file: string): Record<string, string> {
+  const map = settings.transports;
+  delete settings.transports;
+  if (map === undefined) return {};
+  if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((v) => typeof v !== 'string')) {
+    throw optionTypeError(
+      `futures: "transports" in ${file} must map transport names to package names, e.g. { "gpu": "my-futures-gpu" }.`,
+    );
+  }
+  return map as Record<string, string>;
+}
+
+function checkStringRecord(name: string, at: Sourced): void {
+  const v = at.value;
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw optionTypeError(
+      `futures: ${name} (from ${at.source}) must be an object of string values, e.g. { "OMP_NUM_THREADS": "1" }. ` +
+        `Fix: correct or remove it in ${at.source}.`,
+    );
+  }
+}
+
+function checkStringArray(name: string, at: Sourced): void {
+  const v = at.value;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw optionTypeError(
+      `futures: ${name} (from ${at.source}) must be an array of strings, e.g. ["--max-old-space-size=4096"]. ` +
+        `Fix: correct or remove it in ${at.source}.`,
+    );
+  }
+}
+
+/** Transport-specific settings: code options and config file as collected, plus FUTURES_<OPTION> for each spec. */
+export function transportSettingsFor(
+  config: ResolvedConfig,
+  specs: Readonly<Record<string, OptionSpec>>,
+): Record<string, Sourced> {
+  const out: Record<string, Sourced> = {};
+  for (const name of Object.keys(specs)) {
+    const envName = envNameOf(name);
+    const fromEnv = config.environment[envName];
+    if (fromEnv !== undefined && fromEnv !== '') out[name] = { value: fromEnv, source: `environment variable ${envName}` };
+  }
+  for (const [name, at] of Object.entries(config.transportSettings)) {
+    const existing = out[name];
+    // code options beat the environment; the environment beats the config file
+    if (existing === undefined || at.source.startsWith('option')) out[name] = at;
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Error classes of @futures/core. Each has a stable `name` and `code`, so callers
+ * can branch on `err instanceof X` or `err.code` and never on message text.
+ */
+
+export interface FuturesErrorOptions {
+  cause?: unknown;
+}
+
+/** Base of every error this library creates itself (not of task errors). */
+export abstract class FuturesError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: FuturesErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** The future was cancelled before it ran (`future.cancel()`, `shutdown({ cancelFutures })`, a map that was left early). */
+export class CancelledError extends FuturesError {
+  override readonly name = 'CancelledError';
+  readonly code = 'ERR_FUTURE_CANCELLED';
+  constructor(message = 'the future was cancelled', options?: FuturesErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A deadline passed: `result(timeoutMs)`, `wait`, `asCompleted` or a `map` timeout. */
+export class TimeoutError extends FuturesError {
+  override readonly name = 'TimeoutError';
+  readonly code = 'ERR_FUTURE_TIMEOUT';
+  constructor(message = 'the operation timed out', options?: FuturesErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The executor can no longer run tasks: its initializer failed, its transport could not
+ * start, or (MPI) a worker rank died. Every pending future and every later submit gets it.
+ */
+export class BrokenExecutorError extends FuturesError {
+  override readonly name = 'BrokenExecutorError';
+  readonly code = 'ERR_EXECUTOR_BROKEN';
+}
+
+/** `submit`/`map` after `shutdown()` was called. */
+export class ExecutorShutdownError extends FuturesError {
+  override readonly name = 'ExecutorShutdownError';
+  readonly code = 'ERR_EXECUTOR_SHUTDOWN';
+  constructor(message = 'cannot schedule new futures after shutdown()', options?: FuturesErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The worker running a task died (exit, crash, out of memory, lost connection) and the
+ * task had no retries left. The executor itself keeps working when the transport can
+ * replace workers.
+ */
+export class WorkerLostError extends FuturesError {
+  override readonly name = 'WorkerLostError';
+  readonly code = 'ERR_WORKER_LOST';
+  constructor(
+    message: string,
+    readonly workerId: number,
+    options?: FuturesErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A value could not be encoded for the wire (a function, a class instance with private state, ...). */
+export class SerializationError extends FuturesError {
+  override readonly name = 'SerializationError';
+  readonly code = 'ERR_FUTURES_SERIALIZATION';
+}
+
+/** A task could not be found or loaded in the worker (missing module, missing export, not a function). */
+export class TaskLoadError extends FuturesError {
+  override readonly name = 'TaskLoadError';
+  readonly code = 'ERR_TASK_LOAD';
+}
+
+/** A transport could not be resolved or loaded from configuration. */
+export class TransportLoadError extends FuturesError {
+  override readonly name = 'TransportLoadError';
+  readonly code = 'ERR_TRANSPORT_LOAD';
+}
+
+/**
+ * Where a task's error happened. It is set as the `cause` of the error a caller receives;
+ * its `stack` is the worker's stack text, headed with the worker id and host
+ * (like mpi4py's "RemoteTraceback"). The original error's own `cause` chain continues
+ * from here as `remoteError.cause`.
+ */
+export class RemoteError extends FuturesError {
+  override readonly name = 'RemoteError';
+  readonly code = 'ERR_REMOTE_TASK';
+  constructor(
+    message: string,
+    readonly workerId: number,
+    readonly host: string,
+    readonly pid: number,
+    remoteStack: string,
+    options?: FuturesErrorOptions,
+  ) {
+    super(message, options);
+    this.stack = `${message}\n${remoteStack}`;
+  }
+}
+
+/** Options errors: a TypeError/RangeError whose message names the option, its source and the fix. */
+export function optionTypeError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_FUTURES_INVALID_OPTION' });
+}
+
+export function optionRangeError(message: string): RangeError {
+  return Object.assign(new RangeError(message), { code: 'ERR_FUTURES_INVALID_OPTION' });
+}

@@ -1,0 +1,55 @@
+import type { Future } from '../future.js';
+import type { CallMode } from '../transport/protocol.js';
+
+/** One submitted call as the scheduler tracks it, from queue to result. */
+export class Job {
+  taskId = 0;
+  /** The worker holding it, or -1 while queued. */
+  workerId = -1;
+  /** Set when the job was requeued after its worker was lost (its future is RUNNING already). */
+  resubmitted = false;
+  /** Settled and accounted for: guards against counting a job twice. */
+  finished = false;
+
+  constructor(
+    readonly future: Future<unknown>,
+    readonly fnId: number,
+    readonly mode: CallMode,
+    readonly args: unknown[],
+    public retriesLeft: number,
+  ) {}
+}
+
+/** A FIFO of jobs with O(1) push/shift and front insertion for resubmitted jobs. */
+export class JobQueue {
+  #items: (Job | undefined)[] = [];
+  #head = 0;
+  /** Live (not cancelled) jobs in the queue. */
+  live = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(job: Job): void {
+    this.#items.push(job);
+    this.live++;
+  }
+
+  unshift(job: Job): void {
+    if (this.#head > 0) this.#items[--this.#head] = job;
+    else this.#items.unshift(job);
+    this.live++;
+  }
+
+  shift(): Job | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const job = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return job;
+  }
+}

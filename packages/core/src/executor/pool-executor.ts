@@ -1,0 +1,243 @@
+import { loadTransport } from '../config/load-transport.js';
+import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
+import { BrokenExecutorError, ExecutorShutdownError, optionRangeError, optionTypeError } from '../errors.js';
+import { Future } from '../future.js';
+import type { TaskArgs, TaskLike, TaskResult } from '../task.js';
+import type { Transport } from '../transport/contract.js';
+import { CallMode } from '../transport/protocol.js';
+import { FnRegistry } from './fn-registry.js';
+import { Job } from './job.js';
+import { runMap } from './map.js';
+import type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './options.js';
+import { Scheduler } from './scheduler.js';
+import type { ExecutorStats } from './stats.js';
+
+/** What every executor offers (PoolExecutor, and the MPI comm executor). */
+export interface Executor {
+  submit<T extends TaskLike>(fn: T, ...args: TaskArgs<T>): Future<TaskResult<T>>;
+  map<T extends TaskLike>(fn: T, iterable: Iterable<TaskArgs<T>[0]> | AsyncIterable<TaskArgs<T>[0]>, options?: MapOptions): AsyncIterableIterator<TaskResult<T>>;
+  starmap<T extends TaskLike>(fn: T, iterable: Iterable<TaskArgs<T>> | AsyncIterable<TaskArgs<T>>, options?: MapOptions): AsyncIterableIterator<TaskResult<T>>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const WORKER_RUNTIME_URL = new URL('../worker/index.js', import.meta.url).href;
+
+type State = 'new' | 'running' | 'shutdown' | 'broken';
+
+/**
+ * A pool of workers behind one Future API; configuration alone picks where they run
+ * (threads, MPI ranks, ZeroMQ peers). Starts lazily at the first submit or bootup().
+ */
+export class PoolExecutor implements Executor {
+  readonly #config: ResolvedConfig;
+  readonly #fns = new FnRegistry();
+  readonly #scheduler: Scheduler;
+  #state: State = 'new';
+  #transport: Transport | null = null;
+  #starting: Promise<void> | null = null;
+  #expectedWorkers = 0;
+  #readyWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #brokenError: BrokenExecutorError | null = null;
+  #stopped: Promise<void> | null = null;
+
+  constructor(options: PoolExecutorOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw optionTypeError(`futures: PoolExecutor options must be an object, got ${String(options)}`);
+    }
+    const opts = options as Record<string, unknown>;
+    if (opts.maxWorkers !== undefined && typeof opts.maxWorkers === 'number' && opts.maxWorkers <= 0) {
+      throw optionRangeError(`futures: maxWorkers must be >= 1, got ${opts.maxWorkers}. Fix: pass a positive number of workers.`);
+    }
+    this.#config = resolveConfig(opts);
+    if (options.initargs !== undefined && !Array.isArray(options.initargs)) {
+      throw optionTypeError('futures: option "initargs" must be an array of arguments for the initializer.');
+    }
+    let initializer = null;
+    if (options.initializer !== undefined) {
+      const id = this.#fns.idOf(options.initializer, 'option "initializer"');
+      initializer = this.#fns.specs[id]!;
+    }
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw optionTypeError('futures: option "signal" must be an AbortSignal.');
+    }
+    this.#scheduler = new Scheduler(
+      this.#fns,
+      {
+        maxInFlight: this.#config.maxInFlight,
+        init: {
+          initializer,
+          initargs: options.initargs ?? [],
+          env: this.#config.env,
+          cwd: this.#config.cwd,
+        },
+      },
+      {
+        workerReady: () => this.#onWorkerReady(),
+        idle: () => this.#onIdle(),
+        broken: (error) => this.#break(error),
+      },
+    );
+    if (options.signal) {
+      const signal = options.signal;
+      if (signal.aborted) void this.shutdown({ wait: false, cancelFutures: true });
+      else signal.addEventListener('abort', () => void this.shutdown({ wait: false, cancelFutures: true }), { once: true });
+    }
+  }
+
+  /** Workers ready now; before start, the configured count; 0 once shut down or broken. */
+  get numWorkers(): number {
+    if (this.#state === 'shutdown' || this.#state === 'broken') return 0;
+    if (this.#state === 'new') return this.#config.maxWorkers.value;
+    return this.#scheduler.readyWorkers;
+  }
+
+  /** The transport in use ("shm", "mpi", ...), known once configuration is resolved. */
+  get transportName(): string {
+    const t = this.#config.transport.value;
+    return typeof t === 'string' ? t : t.name;
+  }
+
+  /** Counters for progress views and monitoring. */
+  stats(): ExecutorStats {
+    return this.#scheduler.snapshot();
+  }
+
+  /** Starts the workers now and resolves once they are ready. Rejects after shutdown or when broken. */
+  async bootup(): Promise<this> {
+    if (this.#state === 'shutdown') throw new ExecutorShutdownError('cannot boot up an executor after shutdown()');
+    await this.#ensureStarted();
+    while (this.#scheduler.readyWorkers < this.#expectedWorkers) {
+      if (this.#brokenError) throw this.#brokenError;
+      await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    }
+    if (this.#brokenError) throw this.#brokenError;
+    return this;
+  }
+
+  submit<T extends TaskLike>(fn: T, ...args: TaskArgs<T>): Future<TaskResult<T>> {
+    return this.#submit(fn, CallMode.Single, args) as Future<TaskResult<T>>;
+  }
+
+  map<T extends TaskLike>(
+    fn: T,
+    iterable: Iterable<TaskArgs<T>[0]> | AsyncIterable<TaskArgs<T>[0]>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<TaskResult<T>> {
+    return runMap(this.#mapSubmitter(fn), iterable as Iterable<unknown>, options, false) as AsyncIterableIterator<TaskResult<T>>;
+  }
+
+  starmap<T extends TaskLike>(
+    fn: T,
+    iterable: Iterable<TaskArgs<T>> | AsyncIterable<TaskArgs<T>>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<TaskResult<T>> {
+    return runMap(this.#mapSubmitter(fn), iterable as Iterable<unknown>, options, true) as AsyncIterableIterator<TaskResult<T>>;
+  }
+
+  /**
+   * Stops accepting tasks; with `cancelFutures` cancels the queued ones; with `wait` (the
+   * default) resolves once every pending future settled and the workers exited. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    if (cancelFutures) this.#scheduler.cancelQueued();
+    if (this.#stopped === null) {
+      if (this.#state !== 'broken') this.#state = 'shutdown';
+      this.#stopped = this.#drainAndStop();
+      this.#stopped.catch(() => {});
+    }
+    return wait ? this.#stopped : Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  #mapSubmitter(fn: TaskLike): (mode: CallMode, args: unknown[]) => Future<unknown> {
+    // validate the function once, at the call, so map() throws like Python's does
+    if (this.#state === 'shutdown') throw new ExecutorShutdownError();
+    this.#fns.idOf(fn);
+    return (mode, args) => this.#submit(fn, mode, args);
+  }
+
+  #submit(fn: unknown, mode: CallMode, args: unknown[]): Future<unknown> {
+    const future = new Future<unknown>();
+    if (this.#state === 'shutdown' || this.#state === 'broken') {
+      future.setException(this.#brokenError ?? new ExecutorShutdownError());
+      return future;
+    }
+    let fnId: number;
+    try {
+      fnId = this.#fns.idOf(fn);
+    } catch (error) {
+      future.setException(error);
+      return future;
+    }
+    this.#scheduler.enqueue(new Job(future, fnId, mode, args, this.#config.retries));
+    if (this.#state === 'new') void this.#ensureStarted().catch(() => {});
+    return future;
+  }
+
+  #ensureStarted(): Promise<void> {
+    if (this.#starting === null) {
+      this.#state = this.#state === 'new' ? 'running' : this.#state;
+      this.#starting = this.#start().catch((error: unknown) => {
+        const broken =
+          error instanceof BrokenExecutorError
+            ? error
+            : new BrokenExecutorError(`the executor could not start: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        this.#break(broken);
+        throw error;
+      });
+    }
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const factory = await loadTransport(this.#config);
+    const transport = factory.create({
+      maxWorkers: this.#config.maxWorkers.value,
+      env: this.#config.env,
+      cwd: this.#config.cwd,
+      execArgv: this.#config.execArgv,
+      options: {},
+      workerRuntimeUrl: WORKER_RUNTIME_URL,
+    });
+    this.#transport = transport;
+    this.#scheduler.attach(transport);
+    this.#scheduler.stats.startedAt = performance.now();
+    this.#expectedWorkers = await transport.start(this.#scheduler);
+    this.#onWorkerReady();
+  }
+
+  #onWorkerReady(): void {
+    for (const w of this.#readyWaiters.splice(0)) w();
+  }
+
+  #onIdle(): void {
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #break(error: BrokenExecutorError): void {
+    if (this.#brokenError !== null) return;
+    this.#brokenError = error;
+    this.#state = 'broken';
+    this.#scheduler.failAll(error);
+    this.#onWorkerReady();
+    this.#onIdle();
+    void this.#transport?.stop({ force: true }).catch(() => {});
+  }
+
+  async #drainAndStop(): Promise<void> {
+    if (this.#starting !== null) await this.#starting.catch(() => {});
+    while (this.#scheduler.outstanding > 0 && this.#brokenError === null) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    }
+    const transport = this.#transport;
+    if (transport === null) return;
+    if (this.#brokenError === null) this.#scheduler.stopWorkers();
+    await transport.stop({ force: this.#brokenError !== null });
+  }
+}

@@ -1,0 +1,60 @@
+/** Per-worker figures in a stats snapshot. */
+export interface WorkerStats {
+  workerId: number;
+  host: string;
+  pid: number;
+  /** Tasks the worker holds now (running plus queued at it). */
+  inFlight: number;
+  /** Tasks it has finished. */
+  completed: number;
+}
+
+/** A point-in-time view of an executor, for progress displays and monitoring. */
+export interface ExecutorStats {
+  submitted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Tasks resubmitted after their worker was lost. */
+  retried: number;
+  /** Waiting in the controller's queue. */
+  queued: number;
+  /** Handed to workers and not yet finished. */
+  running: number;
+  workers: WorkerStats[];
+  /** Milliseconds since the executor started its workers (0 before). */
+  uptimeMs: number;
+}
+
+export class StatsCounters {
+  submitted = 0;
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  retried = 0;
+  startedAt = 0;
+
+  snapshot(
+    queued: number,
+    running: number,
+    slots: readonly { id: number; inFlight: number; completed: number; identity: { host: string; pid: number } }[],
+  ): ExecutorStats {
+    return {
+      submitted: this.submitted,
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      retried: this.retried,
+      queued,
+      running,
+      workers: slots.map((s) => ({
+        workerId: s.id,
+        host: s.identity.host,
+        pid: s.identity.pid,
+        inFlight: s.inFlight,
+        completed: s.completed,
+      })),
+      uptimeMs: this.startedAt === 0 ? 0 : performance.now() - this.startedAt,
+    };
+  }
+}

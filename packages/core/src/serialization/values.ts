@@ -1,0 +1,238 @@
+import { type Reader, Writer } from './buffer-io.js';
+import { deserializeWithBuffers, serializeWithBuffers } from './v8-fallback.js';
+import { makeView, viewKind } from './views.js';
+
+/**
+ * The compact value encoding. The common task arguments and results (numbers, strings,
+ * booleans, null/undefined, plain arrays and plain objects of them, ArrayBuffers and
+ * typed arrays) are written directly; anything else goes through the v8 serializer.
+ *
+ * ArrayBuffer/TypedArray payloads of OOB_THRESHOLD bytes or more are not copied into the
+ * frame: the encoder appends a Uint8Array view of their memory to the frame's out-of-band
+ * list (like pickle protocol 5) and writes only the index, so a transport can send them
+ * straight from the caller's memory.
+ */
+
+/** Payloads at least this large travel out of band; smaller ones are copied inline (cheaper). */
+export const OOB_THRESHOLD = 1024;
+
+const enum Tag {
+  Undefined = 0,
+  Null = 1,
+  True = 2,
+  False = 3,
+  Int32 = 4,
+  Float64 = 5,
+  String = 6,
+  Array = 7,
+  Object = 8,
+  ViewOob = 9,
+  ViewInline = 10,
+  ArrayBufferOob = 11,
+  ArrayBufferInline = 12,
+  V8 = 13,
+}
+
+const MAX_DEPTH = 8;
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Writes `value`; out-of-band payloads are appended to `oob`. Throws (a DataCloneError from
+ * v8, or a TypeError) when the value cannot be encoded; the caller rewinds the writer.
+ */
+export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth = 0): void {
+  switch (typeof value) {
+    case 'number':
+      if ((value | 0) === value && !Object.is(value, -0)) {
+        w.u8(Tag.Int32);
+        w.i32(value);
+      } else {
+        w.u8(Tag.Float64);
+        w.f64(value);
+      }
+      return;
+    case 'string':
+      w.u8(Tag.String);
+      w.str(value);
+      return;
+    case 'boolean':
+      w.u8(value ? Tag.True : Tag.False);
+      return;
+    case 'undefined':
+      w.u8(Tag.Undefined);
+      return;
+    case 'object':
+      if (value === null) {
+        w.u8(Tag.Null);
+        return;
+      }
+      if (depth < MAX_DEPTH) {
+        if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
+          writeArray(w, value, oob, depth);
+          return;
+        }
+        if (ArrayBuffer.isView(value)) {
+          if (writeView(w, value, oob)) return;
+        } else if (value instanceof ArrayBuffer) {
+          writeArrayBuffer(w, value, oob);
+          return;
+        } else if (isPlainObject(value) && writePlainObject(w, value as Record<string, unknown>, oob, depth)) {
+          return;
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  writeV8(w, value, oob);
+}
+
+function writeArray(w: Writer, value: unknown[], oob: Uint8Array[], depth: number): void {
+  w.u8(Tag.Array);
+  w.varuint(value.length);
+  for (let i = 0; i < value.length; i++) {
+    // holes read as undefined, as the caller would see them
+    writeValue(w, value[i], oob, depth + 1);
+  }
+}
+
+function writePlainObject(w: Writer, value: Record<string, unknown>, oob: Uint8Array[], depth: number): boolean {
+  const keys = Object.keys(value);
+  // Symbol keys, getters and non-enumerable properties are the structured-clone edge
+  // cases: leave those objects to v8, which applies the real rules.
+  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  const start = w.pos;
+  const oobLen = oob.length;
+  w.u8(Tag.Object);
+  w.varuint(keys.length);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(value, key)!;
+    if (!('value' in desc)) {
+      w.pos = start;
+      oob.length = oobLen;
+      return false;
+    }
+    w.str(key);
+    writeValue(w, desc.value, oob, depth + 1);
+  }
+  return true;
+}
+
+function writeView(w: Writer, value: ArrayBufferView, oob: Uint8Array[]): boolean {
+  const kind = viewKind(value);
+  if (kind < 0) return false; // a subclass: v8 decides
+  const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value.byteLength >= OOB_THRESHOLD && !(value.buffer instanceof SharedArrayBuffer)) {
+    w.u8(Tag.ViewOob);
+    w.u8(kind);
+    w.varuint(oob.length);
+    oob.push(bytes);
+  } else {
+    w.u8(Tag.ViewInline);
+    w.u8(kind);
+    w.varuint(bytes.byteLength);
+    w.raw(bytes);
+  }
+  return true;
+}
+
+function writeArrayBuffer(w: Writer, value: ArrayBuffer, oob: Uint8Array[]): void {
+  if (value.byteLength >= OOB_THRESHOLD) {
+    w.u8(Tag.ArrayBufferOob);
+    w.varuint(oob.length);
+    oob.push(new Uint8Array(value));
+  } else {
+    w.u8(Tag.ArrayBufferInline);
+    w.varuint(value.byteLength);
+    w.raw(new Uint8Array(value));
+  }
+}
+
+function writeV8(w: Writer, value: unknown, oob: Uint8Array[]): void {
+  const bytes = serializeWithBuffers(value, oob);
+  w.u8(Tag.V8);
+  w.varuint(bytes.byteLength);
+  w.raw(bytes);
+}
+
+/** Reads one value written by writeValue; `oob` are the frame's out-of-band buffers. */
+export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
+  const tag = r.u8();
+  switch (tag) {
+    case Tag.Undefined:
+      return undefined;
+    case Tag.Null:
+      return null;
+    case Tag.True:
+      return true;
+    case Tag.False:
+      return false;
+    case Tag.Int32:
+      return r.i32();
+    case Tag.Float64:
+      return r.f64();
+    case Tag.String:
+      return r.str();
+    case Tag.Array: {
+      const n = r.varuint();
+      if (n > r.end - r.pos) throw new RangeError('malformed frame: array longer than the frame');
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = readValue(r, oob);
+      return out;
+    }
+    case Tag.Object: {
+      const n = r.varuint();
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const key = r.str();
+        const v = readValue(r, oob);
+        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else out[key] = v;
+      }
+      return out;
+    }
+    case Tag.ViewOob: {
+      const kind = r.u8();
+      return makeView(kind, oobAt(oob, r.varuint()));
+    }
+    case Tag.ViewInline: {
+      const kind = r.u8();
+      const bytes = r.raw(r.varuint());
+      return makeView(kind, bytes.slice());
+    }
+    case Tag.ArrayBufferOob:
+      return ownBuffer(oobAt(oob, r.varuint()));
+    case Tag.ArrayBufferInline:
+      return r.raw(r.varuint()).slice().buffer;
+    case Tag.V8:
+      return deserializeWithBuffers(r.raw(r.varuint()), oob);
+    default:
+      throw new RangeError(`malformed frame: unknown value tag ${tag}`);
+  }
+}
+
+function oobAt(oob: readonly Uint8Array[], i: number): Uint8Array {
+  const b = oob[i];
+  if (b === undefined) throw new RangeError(`malformed frame: missing out-of-band buffer ${i}`);
+  return b;
+}
+
+/** The bytes as a whole ArrayBuffer of their own (copies only when they are a slice of a larger one). */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer;
+}
+
+/** Encodes a standalone value (for tests and one-off use). */
+export function encodeStandalone(value: unknown): { head: Uint8Array; bufs: Uint8Array[] } {
+  const w = new Writer(64);
+  const bufs: Uint8Array[] = [];
+  writeValue(w, value, bufs);
+  return { head: w.take(), bufs };
+}

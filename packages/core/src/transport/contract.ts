@@ -1,0 +1,124 @@
+import type { Frame } from './frame.js';
+
+/**
+ * The transport contract. A transport moves Frames between one controller and N workers
+ * and manages the workers' lives; everything else (scheduling, futures, chunking,
+ * cancellation, retries, serialization, the worker-side task runtime) lives in core.
+ *
+ * Designed for three very different media:
+ * - shm: workers are threads; each link is a pair of SharedArrayBuffer rings.
+ * - mpi: a native progress thread owns every MPI call; frames become an MPI message for
+ *   the head plus one per out-of-band buffer, sent straight from their memory.
+ * - zmq: ROUTER/DEALER sockets; workers join and leave while the pool runs.
+ *
+ * Threading rule: every method here is called on the controller's JavaScript thread, and
+ * every TransportHandler callback must be called on it too (never from a native thread:
+ * marshal through a thread-safe function first). No method may block that thread.
+ */
+
+/** What the executor tells a transport when it creates it. */
+export interface TransportContext {
+  /** How many workers to start (or, for elastic transports, to wait for at bootup). */
+  maxWorkers: number;
+  /** Extra environment variables for the workers (already merged with process.env where a transport needs a full env). */
+  env: Readonly<Record<string, string>> | null;
+  /** Working directory for the workers (process-based transports chdir; thread transports cannot). */
+  cwd: string | null;
+  /** Node flags for worker processes/threads. */
+  execArgv: readonly string[] | null;
+  /** Transport-specific options after validation by the provider's option specs. */
+  options: Readonly<Record<string, unknown>>;
+  /** Where a worker loads the runtime from: `@futures/core/worker`'s file URL. */
+  workerRuntimeUrl: string;
+}
+
+/** Callbacks from the transport to the executor (controller thread only). */
+export interface TransportHandler {
+  /** A worker is connected and can receive frames (its first frame will be the init message). */
+  workerJoined(workerId: number): void;
+  /** A frame from a worker. The frame's buffers belong to the handler from now on. */
+  message(workerId: number, frame: Frame): void;
+  /**
+   * A worker is gone (exit, crash, heartbeat timeout). Frames already delivered stay
+   * valid; nothing more will come from it. `error` says why.
+   */
+  workerLost(workerId: number, error: Error): void;
+  /** The transport as a whole failed (e.g. an MPI rank died): the executor breaks. */
+  broken(error: Error): void;
+}
+
+export interface Transport {
+  /** Short name for messages (e.g. "shm"). */
+  readonly name: string;
+  /**
+   * Starts (or starts accepting) workers; calls `handler.workerJoined` for each. Resolves
+   * once starting is under way, with how many workers `bootup()` should wait for (MPI
+   * spawn may get fewer than asked; an elastic transport may need only some). The executor
+   * waits for the workers' ready messages itself.
+   */
+  start(handler: TransportHandler): Promise<number>;
+  /**
+   * Queues a frame for a worker and returns at once. The transport may hold the frame's
+   * buffers until sent; the caller must not mutate them (and does not reuse them).
+   */
+  send(workerId: number, frame: Frame): void;
+  /**
+   * The executor has outstanding work (true) or none (false). While true the transport
+   * keeps the event loop alive; while false it must not (an idle pool never keeps the
+   * process alive, and idle workers use no CPU).
+   */
+  setActive(active: boolean): void;
+  /**
+   * After a workerLost, asks for a replacement worker. Optional: transports that cannot
+   * replace workers (MPI) leave it out; elastic ones (zmq) may ignore it.
+   */
+  replaceWorker?(lostWorkerId: number): void;
+  /**
+   * Forcibly ends one worker (escalation of an ignored abort). It must then be reported
+   * with workerLost. Optional.
+   */
+  terminateWorker?(workerId: number): void;
+  /**
+   * Stops every worker and releases every resource. The executor has already sent each
+   * worker a stop message and received its last results; `force` means do not wait for
+   * workers to exit on their own. Idempotent.
+   */
+  stop(options: { force: boolean }): Promise<void>;
+}
+
+/** A configured transport: what `new PoolExecutor({ transport })` accepts instead of a name. */
+export interface TransportFactory {
+  readonly name: string;
+  create(context: TransportContext): Transport;
+}
+
+/** The type of one transport-specific option, for validation from code, env and config files. */
+export type OptionSpec =
+  | { type: 'integer'; min?: number; max?: number; description: string }
+  | { type: 'number'; min?: number; description: string }
+  | { type: 'string'; description: string; choices?: readonly string[] }
+  | { type: 'boolean'; description: string }
+  | { type: 'json'; description: string };
+
+/**
+ * What a transport package exports as `futuresTransport`, so that core can load it by name
+ * (`FUTURES_TRANSPORT=x` loads `@futures/transport-x`).
+ */
+export interface TransportProvider {
+  readonly name: string;
+  /** Its own options (beyond the core ones): names, types and descriptions. */
+  readonly optionSpecs: Readonly<Record<string, OptionSpec>>;
+  /** Builds a factory from validated options (the same function the package exports, e.g. `shm`). */
+  factory(options: Record<string, unknown>): TransportFactory;
+}
+
+/**
+ * The worker side of a link, given by the transport's worker entry to `serveWorker`.
+ * Called on the worker's JavaScript thread.
+ */
+export interface WorkerEndpoint {
+  /** Sends a frame to the controller; must not block for long (queue if needed). */
+  send(frame: Frame): void;
+  /** The runtime has processed `stop`: flush what is queued, then end this worker. */
+  close(): void;
+}

@@ -1,0 +1,53 @@
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TaskLoadError } from '../errors.js';
+import type { FnSpec } from '../transport/protocol.js';
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+/** Imports a module once per worker. */
+function importOnce(specifier: string): Promise<Record<string, unknown>> {
+  let m = modules.get(specifier);
+  if (m === undefined) {
+    m = import(specifier) as Promise<Record<string, unknown>>;
+    modules.set(specifier, m);
+  }
+  return m;
+}
+
+/** Resolves a task's function in this worker. Rejects with TaskLoadError naming module and export. */
+export async function loadFunction(spec: FnSpec, baseDir: string | null): Promise<Function> {
+  if (spec.kind === 'source') {
+    try {
+      const fn: unknown = new Function(`"use strict"; return (${spec.source});`)();
+      if (typeof fn !== 'function') throw new TypeError('the source did not evaluate to a function');
+      return fn;
+    } catch (error) {
+      throw new TaskLoadError(`function "${spec.name}" could not be rebuilt from its source in the worker: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  let specifier = spec.module;
+  if (baseDir !== null && (specifier.startsWith('./') || specifier.startsWith('../'))) {
+    specifier = pathToFileURL(path.resolve(baseDir, specifier)).href;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importOnce(specifier);
+  } catch (error) {
+    throw new TaskLoadError(
+      `cannot import task module ${spec.module}: ${(error as Error).message} (check the path or URL passed to task())`,
+      { cause: error },
+    );
+  }
+  if (!(spec.exportName in mod)) {
+    const names = Object.keys(mod).join(', ') || 'none';
+    throw new TaskLoadError(`module ${spec.module} has no export "${spec.exportName}" (its exports: ${names})`);
+  }
+  const fn = mod[spec.exportName];
+  if (typeof fn !== 'function') {
+    throw new TaskLoadError(`export "${spec.exportName}" of ${spec.module} is ${typeof fn}, not a function`);
+  }
+  return fn as Function;
+}

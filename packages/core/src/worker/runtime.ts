@@ -1,0 +1,228 @@
+import * as os from 'node:os';
+import { threadId } from 'node:worker_threads';
+import { SerializationError, TaskLoadError } from '../errors.js';
+import { toWireError } from '../serialization/errors-wire.js';
+import type { WorkerEndpoint } from '../transport/contract.js';
+import { decodeControllerMessage, encodeWorkerMessage, type Frame, ResultBatchWriter } from '../transport/frame.js';
+import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../transport/protocol.js';
+import { abortTask, beginTask, endTask } from './task-context.js';
+import { loadFunction } from './load.js';
+
+type Loaded = Function | Promise<Function> | Error;
+
+/** Results are sent when the queue drains, or sooner when this many are waiting ... */
+const FLUSH_COUNT = 256;
+/** ... or when the oldest unsent result is this old (ms), so long batches still stream. */
+const FLUSH_AGE_MS = 2;
+
+export interface WorkerRuntime {
+  /** Hands one frame from the controller to the runtime. */
+  handle(frame: Frame): void;
+  /** True while no task is queued or running (a transport may then block waiting for input). */
+  readonly idle: boolean;
+}
+
+/**
+ * Serves tasks on one worker, for every transport: decodes frames, imports task modules
+ * once and caches them, runs tasks one at a time in arrival order (sync and async),
+ * runs the initializer, applies env/cwd, and sends results back in batches.
+ */
+export function serveWorker(endpoint: WorkerEndpoint): WorkerRuntime {
+  return new Runtime(endpoint);
+}
+
+class Runtime implements WorkerRuntime {
+  readonly #endpoint: WorkerEndpoint;
+  readonly #fns = new Map<number, Loaded>();
+  #queue: TaskCall[] = [];
+  #head = 0;
+  #pumping = false;
+  #stopping = false;
+  #closed = false;
+  #initDone: Promise<boolean> | null = null;
+  readonly #results = new ResultBatchWriter();
+  #oldestUnsent = 0;
+  #baseDir: string | null = null;
+
+  constructor(endpoint: WorkerEndpoint) {
+    this.#endpoint = endpoint;
+  }
+
+  get idle(): boolean {
+    return !this.#pumping && this.#head >= this.#queue.length;
+  }
+
+  handle(frame: Frame): void {
+    if (this.#closed) return;
+    const msg = decodeControllerMessage(frame);
+    switch (msg.type) {
+      case 'init':
+        this.#initDone = this.#init(msg.init);
+        break;
+      case 'tasks':
+        for (const def of msg.defs) this.#define(def.fnId, def.spec);
+        for (const call of msg.calls) this.#queue.push(call);
+        this.#pump();
+        break;
+      case 'abort':
+        abortTask(msg.taskId, msg.reason);
+        break;
+      case 'stop':
+        this.#stopping = true;
+        this.#pump();
+        break;
+    }
+  }
+
+  async #init(init: InitPayload): Promise<boolean> {
+    const identity = { workerId: init.workerId, host: os.hostname(), pid: process.pid, threadId };
+    try {
+      if (init.env) Object.assign(process.env, init.env);
+      if (init.cwd) {
+        this.#baseDir = init.cwd;
+        try {
+          process.chdir(init.cwd);
+        } catch (error) {
+          // Worker threads share the process's directory and cannot chdir: the option
+          // then only sets the base for relative task module paths.
+          if ((error as { code?: string }).code !== 'ERR_WORKER_UNSUPPORTED_OPERATION') throw error;
+        }
+      }
+      if (init.initializer) {
+        const fn = await loadFunction(init.initializer, this.#baseDir);
+        await fn(...init.initargs);
+      }
+    } catch (error) {
+      this.#endpoint.send(encodeWorkerMessage({ type: 'init-failed', error: toWireError(error) }));
+      return false;
+    }
+    this.#endpoint.send(encodeWorkerMessage({ type: 'ready', ready: identity }));
+    return true;
+  }
+
+  #define(fnId: number, spec: FnSpec): void {
+    if (this.#fns.has(fnId)) return;
+    const loading = loadFunction(spec, this.#baseDir).then(
+      (fn) => {
+        this.#fns.set(fnId, fn);
+        return fn;
+      },
+      (error: unknown) => {
+        const e = error instanceof TaskLoadError ? error : new TaskLoadError(String(error), { cause: error });
+        this.#fns.set(fnId, e);
+        throw e;
+      },
+    );
+    loading.catch(() => {}); // observed through #fns; tasks using it fail one by one
+    this.#fns.set(fnId, loading);
+  }
+
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#drain().catch((error: unknown) => {
+      // Only a bug in the runtime itself gets here: make it loud, the transport reports the loss.
+      queueMicrotask(() => {
+        throw error;
+      });
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#initDone !== null && !(await this.#initDone)) {
+      this.#pumping = false;
+      return;
+    }
+    while (this.#head < this.#queue.length) {
+      const call = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as TaskCall;
+      let fn = this.#fns.get(call.fnId);
+      if (fn instanceof Promise) {
+        this.#flush();
+        try {
+          fn = await fn;
+        } catch (error) {
+          fn = error as Error;
+        }
+      }
+      if (fn === undefined) fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
+      if (fn instanceof Error) this.#addResult(call.taskId, false, toWireError(fn));
+      else await this.#run(call, fn);
+      if (this.#results.count >= FLUSH_COUNT || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS) this.#flush();
+    }
+    this.#queue = [];
+    this.#head = 0;
+    this.#flush();
+    this.#pumping = false;
+    if (this.#stopping && !this.#closed) {
+      this.#closed = true;
+      this.#endpoint.close();
+    }
+  }
+
+  async #run(call: TaskCall, fn: Function): Promise<void> {
+    let ok = true;
+    let value: unknown;
+    beginTask(call.taskId);
+    try {
+      value = call.mode === CallMode.Chunk ? this.#runChunk(fn, call.args as unknown[][]) : fn(...call.args);
+      if (isThenable(value)) {
+        this.#flush();
+        value = await value;
+      }
+    } catch (error) {
+      ok = false;
+      value = error;
+    } finally {
+      endTask();
+    }
+    this.#addResult(call.taskId, ok, ok ? value : toWireError(value));
+  }
+
+  #runChunk(fn: Function, argLists: unknown[][]): unknown[] | Promise<unknown[]> {
+    const out = new Array<unknown>(argLists.length);
+    for (let i = 0; i < argLists.length; i++) {
+      const r = fn(...argLists[i]!);
+      if (isThenable(r)) return this.#finishChunkAsync(fn, argLists, out, i, r);
+      out[i] = r;
+    }
+    return out;
+  }
+
+  async #finishChunkAsync(
+    fn: Function,
+    argLists: unknown[][],
+    out: unknown[],
+    from: number,
+    pending: PromiseLike<unknown>,
+  ): Promise<unknown[]> {
+    out[from] = await pending;
+    for (let i = from + 1; i < argLists.length; i++) out[i] = await fn(...argLists[i]!);
+    return out;
+  }
+
+  #addResult(taskId: number, ok: boolean, value: unknown): void {
+    if (this.#results.count === 0) this.#oldestUnsent = performance.now();
+    try {
+      this.#results.add(taskId, ok, value);
+    } catch (error) {
+      const what = ok ? 'result' : 'error';
+      const failure = new SerializationError(
+        `the task's ${what} could not be serialized to send back: ${(error as Error).message}`,
+        { cause: error },
+      );
+      this.#results.add(taskId, false, toWireError(failure));
+    }
+  }
+
+  #flush(): void {
+    const frame = this.#results.take();
+    if (frame !== null) this.#endpoint.send(frame);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function'
+  );
+}
