@@ -3,7 +3,8 @@ import { CancelledError, TimeoutError } from './errors.js';
 /** The life of a future, as in concurrent.futures. */
 export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'FINISHED';
 
-type DoneCallback<T> = (future: Future<T>) => void;
+// Method-style (bivariant) so that a Future<number> is usable where a Future<unknown> is expected.
+type DoneCallback<T> = { bivarianceHack(future: Future<T>): void }['bivarianceHack'];
 
 /** Hook an executor installs to learn that a queued future was cancelled. */
 export type CancelHook = () => void;
@@ -21,9 +22,11 @@ export class Future<T> implements PromiseLike<T> {
   #value: T | undefined;
   #error: unknown;
   #failed = false;
-  #callbacks: DoneCallback<T>[] | null = null;
+  // Stored untyped so that Future stays covariant in T (Future<number> is a Future<unknown>).
+  #callbacks: unknown[] | null = null;
   #promise: Promise<T> | null = null;
-  #resolvePromise: ((value: T) => void) | null = null;
+  // Typed loosely for the same variance reason as #callbacks.
+  #resolvePromise: ((value: never) => void) | null = null;
   #rejectPromise: ((error: unknown) => void) | null = null;
   /** @internal Set by the executor: removes the task from its queue on cancel(). */
   _onCancel: CancelHook | null = null;
@@ -163,14 +166,14 @@ export class Future<T> implements PromiseLike<T> {
   #settle(): void {
     if (this.#promise !== null) {
       if (this.#failed) this.#rejectPromise!(this.#error);
-      else this.#resolvePromise!(this.#value as T);
+      else (this.#resolvePromise as (value: T) => void)(this.#value as T);
       this.#resolvePromise = null;
       this.#rejectPromise = null;
     }
     const callbacks = this.#callbacks;
     if (callbacks !== null) {
       this.#callbacks = null;
-      for (const fn of callbacks) runCallback(fn, this);
+      for (const fn of callbacks) runCallback(fn as DoneCallback<T>, this);
     }
   }
 }

@@ -100,7 +100,7 @@ function sourceSpec(fn: AnyFunction, what: string): FnSpec {
   }
   let ast: unknown;
   try {
-    ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' });
+    ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script', ranges: true });
   } catch {
     throw new TypeError(
       `${what} "${name}" cannot be sent as source (a method or class member is not a standalone function expression); ${hint}`,

@@ -13,9 +13,9 @@ export interface WaitOptions {
   returnWhen?: ReturnWhen;
 }
 
-export interface WaitResult<T> {
-  done: Set<Future<T>>;
-  notDone: Set<Future<T>>;
+export interface WaitResult<F extends Future<unknown>> {
+  done: Set<F>;
+  notDone: Set<F>;
 }
 
 function failedWithError<T>(f: Future<T>): boolean {
@@ -26,7 +26,7 @@ function failedWithError<T>(f: Future<T>): boolean {
  * Waits for futures, as concurrent.futures.wait: returns once the condition holds or the
  * timeout passes (then `notDone` holds the rest; it never rejects on timeout).
  */
-export function wait<T>(fs: Iterable<Future<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {
+export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
   const timeout = checkTimeout(options.timeout, 'wait()');
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
@@ -37,9 +37,9 @@ export function wait<T>(fs: Iterable<Future<T>>, options: WaitOptions = {}): Pro
     );
   }
   const all = new Set(fs);
-  const snapshot = (): WaitResult<T> => {
-    const done = new Set<Future<T>>();
-    const notDone = new Set<Future<T>>();
+  const snapshot = (): WaitResult<F> => {
+    const done = new Set<F>();
+    const notDone = new Set<F>();
     for (const f of all) (f.done() ? done : notDone).add(f);
     return { done, notDone };
   };
@@ -85,20 +85,20 @@ export interface AsCompletedOptions {
  * (A hand-written iterator, not an async generator: `yield` in an async generator would
  * await the Future, since a Future is thenable, and yield its result instead.)
  */
-export function asCompleted<T>(fs: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<T>> {
+export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<F> {
   const timeout = checkTimeout(options.timeout, 'asCompleted()');
   return new AsCompletedIterator(new Set(fs), timeout);
 }
 
-class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
-  readonly #pending = new Set<Future<T>>();
-  readonly #ready: Future<T>[] = [];
+class AsCompletedIterator<F extends Future<unknown>> implements AsyncIterableIterator<F> {
+  readonly #pending = new Set<F>();
+  readonly #ready: F[] = [];
   readonly #deadline: number | undefined;
   #wake: (() => void) | null = null;
   #finished = false;
 
   constructor(
-    fs: Set<Future<T>>,
+    fs: Set<F>,
     readonly timeout: number | undefined,
   ) {
     this.#deadline = timeout === undefined ? undefined : Date.now() + timeout;
@@ -121,7 +121,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Future<T>>> {
+  async next(): Promise<IteratorResult<F>> {
     while (!this.#finished) {
       const f = this.#ready.shift();
       if (f !== undefined) return { done: false, value: f };
@@ -143,7 +143,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return { done: true, value: undefined };
   }
 
-  async return(): Promise<IteratorResult<Future<T>>> {
+  async return(): Promise<IteratorResult<F>> {
     this.#finished = true;
     this.#pending.clear();
     return { done: true, value: undefined };

@@ -28,29 +28,24 @@ function resolveFrom(dir: string, pkg: string): string | null {
   }
 }
 
-/** Loads the configured transport and builds its factory with its validated options. */
-export async function loadTransport(config: ResolvedConfig): Promise<TransportFactory> {
-  const chosen = config.transport.value;
-  if (typeof chosen !== 'string') {
-    const unknown = Object.keys(config.transportSettings);
-    if (unknown.length > 0) {
-      const first = config.transportSettings[unknown[0]!]!;
-      throw new TransportLoadError(
-        `futures: option "${unknown[0]}" (from ${first.source}) is not a core option; with a transport factory, ` +
-          `pass transport options to the factory itself (e.g. shm({ ... })).`,
-      );
-    }
-    return chosen;
-  }
-  const name = chosen;
-  const pkg = config.transportPackages[name] ?? `@futures/transport-${name}`;
-  const dirs = searchDirs(config.environment);
+/**
+ * Finds and imports the package of transport `name` (for the CLI: `futures info`, launch
+ * hooks). `source` names where the name came from, for the error message.
+ */
+export async function loadTransportProvider(
+  name: string,
+  source = `transport "${name}"`,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+  transportPackages: Readonly<Record<string, string>> = {},
+): Promise<TransportProvider> {
+  const pkg = transportPackages[name] ?? `@futures/transport-${name}`;
+  const dirs = searchDirs(environment);
   let resolved: string | null = null;
   for (const dir of dirs) {
     resolved = resolveFrom(dir, pkg);
     if (resolved !== null) break;
   }
-  const why = `transport "${name}" (from ${config.transport.source})`;
+  const why = `transport "${name}" (from ${source})`;
   if (resolved === null) {
     throw new TransportLoadError(
       `futures: ${why} needs the package ${pkg}, which was not found from ${dirs.join(', ')}. ` +
@@ -72,7 +67,25 @@ export async function loadTransport(config: ResolvedConfig): Promise<TransportFa
       `futures: ${why}: the package ${pkg} does not export "futuresTransport" (a TransportProvider); it is not a futures transport.`,
     );
   }
+  return provider;
+}
+
+/** Loads the configured transport and builds its factory with its validated options. */
+export async function loadTransport(config: ResolvedConfig): Promise<TransportFactory> {
+  const chosen = config.transport.value;
+  if (typeof chosen !== 'string') {
+    const unknown = Object.keys(config.transportSettings);
+    if (unknown.length > 0) {
+      const first = config.transportSettings[unknown[0]!]!;
+      throw new TransportLoadError(
+        `futures: option "${unknown[0]}" (from ${first.source}) is not a core option; with a transport factory, ` +
+          `pass transport options to the factory itself (e.g. shm({ ... })).`,
+      );
+    }
+    return chosen;
+  }
+  const provider = await loadTransportProvider(chosen, config.transport.source, config.environment, config.transportPackages);
   const settings = transportSettingsFor(config, provider.optionSpecs);
-  const options = validateOptions(settings, provider.optionSpecs, `transport "${name}"`);
+  const options = validateOptions(settings, provider.optionSpecs, `transport "${chosen}"`);
   return provider.factory(options);
 }

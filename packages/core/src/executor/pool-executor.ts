@@ -9,6 +9,7 @@ import { FnRegistry } from './fn-registry.js';
 import { Job } from './job.js';
 import { runMap } from './map.js';
 import type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './options.js';
+import { type ProgressReporter, startProgressReport } from './progress-report.js';
 import { Scheduler } from './scheduler.js';
 import type { ExecutorStats } from './stats.js';
 
@@ -41,6 +42,7 @@ export class PoolExecutor implements Executor {
   #idleWaiters: (() => void)[] = [];
   #brokenError: BrokenExecutorError | null = null;
   #stopped: Promise<void> | null = null;
+  #progress: ProgressReporter | null = null;
 
   constructor(options: PoolExecutorOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -209,6 +211,7 @@ export class PoolExecutor implements Executor {
     this.#scheduler.attach(transport);
     this.#scheduler.stats.startedAt = performance.now();
     this.#expectedWorkers = await transport.start(this.#scheduler);
+    this.#progress = startProgressReport(this);
     this.#onWorkerReady();
   }
 
@@ -235,6 +238,7 @@ export class PoolExecutor implements Executor {
     while (this.#scheduler.outstanding > 0 && this.#brokenError === null) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
+    this.#progress?.stop();
     const transport = this.#transport;
     if (transport === null) return;
     if (this.#brokenError === null) this.#scheduler.stopWorkers();

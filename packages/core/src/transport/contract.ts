@@ -101,6 +101,27 @@ export type OptionSpec =
   | { type: 'json'; description: string };
 
 /**
+ * Hooks the `futures` CLI uses, so that it needs no transport-specific code.
+ * All optional; a transport without them runs `futures run` as a plain child process.
+ */
+export interface TransportCliHooks {
+  /**
+   * `futures run -n N`: the command line that starts the program with N workers/ranks
+   * (mpi: `mpiexec -n N <argv...>`), or null to run `argv` as it is. Called only when the
+   * CLI is not already running under this transport's launcher.
+   */
+  launchCommand?(n: number, argv: readonly string[]): string[] | null;
+  /** True when this process was started by the launcher and is not the controller (an MPI rank > 0 in static mode). */
+  isServerProcess?(): boolean;
+  /** Serves as a worker until the controller stops it; resolves with the exit code. */
+  serve?(): Promise<number>;
+  /** `futures worker ...args` (zmq: --connect ADDR ...): runs a worker that joins a running pool; resolves with the exit code. */
+  worker?(argv: readonly string[]): Promise<number>;
+  /** Extra `futures info` lines: versions, what was detected, and why the transport cannot load here. */
+  info?(): Promise<{ ok: boolean; lines: string[] }>;
+}
+
+/**
  * What a transport package exports as `futuresTransport`, so that core can load it by name
  * (`FUTURES_TRANSPORT=x` loads `@futures/transport-x`).
  */
@@ -110,6 +131,8 @@ export interface TransportProvider {
   readonly optionSpecs: Readonly<Record<string, OptionSpec>>;
   /** Builds a factory from validated options (the same function the package exports, e.g. `shm`). */
   factory(options: Record<string, unknown>): TransportFactory;
+  /** Hooks for the `futures` CLI. */
+  readonly cli?: TransportCliHooks;
 }
 
 /**

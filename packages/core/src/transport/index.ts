@@ -2,6 +2,7 @@
 export type {
   OptionSpec,
   Transport,
+  TransportCliHooks,
   TransportContext,
   TransportFactory,
   TransportHandler,
@@ -9,4 +10,5 @@ export type {
   WorkerEndpoint,
 } from './contract.js';
 export type { Frame } from './frame.js';
-export { validateOptions } from '../config/options.js';
+export { type Sourced, validateOptions } from '../config/options.js';
+export { loadTransportProvider } from '../config/load-transport.js';

@@ -1,0 +1,22 @@
+// The conformance suite (`@futures/core/conformance`): the whole executor contract, written
+// once and run by every transport's tests. Call runConformanceSuite inside a vitest file.
+import { describe } from 'vitest';
+import { type ConformanceConfig, useSuiteContext } from './context.js';
+import { lifecycleSuite } from './suites/lifecycle.js';
+import { mapSuite } from './suites/map.js';
+import { resultsSuite } from './suites/results.js';
+import { waitingSuite } from './suites/waiting.js';
+
+export type { ConformanceConfig } from './context.js';
+export { Gate } from './gate.js';
+export { TASKS_URL, tasks } from './context.js';
+
+export function runConformanceSuite(config: ConformanceConfig): void {
+  describe(`conformance: ${config.name}`, () => {
+    const ctx = useSuiteContext(config);
+    describe('results and errors', () => resultsSuite(ctx));
+    describe('map and starmap', () => mapSuite(ctx));
+    describe('wait, asCompleted, cancel, timeouts', () => waitingSuite(ctx));
+    describe('lifecycle, initializer, options', () => lifecycleSuite(ctx));
+  });
+}

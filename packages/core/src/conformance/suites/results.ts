@@ -1,0 +1,119 @@
+import * as os from 'node:os';
+import { expect, it } from 'vitest';
+import { RemoteError, SerializationError, TaskLoadError } from '../../errors.js';
+import { type SuiteContext, tasks } from '../context.js';
+
+export function resultsSuite(ctx: SuiteContext): void {
+  it('returns results of sync, async, by-reference and source tasks', async () => {
+    const pool = ctx.make();
+    expect(await pool.submit(tasks.add, 2, 3)).toBe(5);
+    expect(await pool.submit(tasks.addAsync, 4, 5)).toBe(9);
+    expect(await pool.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);
+    expect(await pool.submit(async (s: string) => s.toUpperCase(), 'abc')).toBe('ABC');
+  });
+
+  it('round-trips every kind of value', async () => {
+    const pool = ctx.make();
+    const values: unknown[] = [
+      0, -1, 2 ** 31, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'ünïcødé ✓', '', true, false, null, undefined,
+      [1, 'two', [3, { four: 4 }]], { nested: { deep: [null, undefined] } }, new Map([[1, 'a']]), new Set(['x']),
+      new Date(86_400_000), 12345678901234567890n, /re+gex/gi, new Float64Array([1.25, -2.5]), new Uint8Array(5000).fill(9),
+      new Int32Array(2000).fill(-7), new ArrayBuffer(3000), Buffer.from('buffer!'),
+      { typed: new Float32Array(4096).fill(0.5), list: [new Uint16Array([1, 2, 3])] },
+    ];
+    const back = await Promise.all(values.map((v) => pool.submit(tasks.echo, v)));
+    for (let i = 0; i < values.length; i++) expect(back[i]).toEqual(values[i]);
+    expect(Object.is(back[3], -0)).toBe(true);
+  });
+
+  it("keeps the error's class name, message, code, properties, cause chain and remote stack", async () => {
+    const pool = ctx.make();
+    const error = await pool.submit(tasks.failWithQuota, 7).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const e = error as Error & { code: string; limit: number; cause: RemoteError };
+    expect(e.name).toBe('QuotaError');
+    expect(e.message).toBe('quota of 7 exceeded');
+    expect(e.code).toBe('E_QUOTA');
+    expect(e.limit).toBe(7);
+    expect(e.cause).toBeInstanceOf(RemoteError);
+    expect(e.cause.code).toBe('ERR_REMOTE_TASK');
+    expect(e.cause.workerId).toBeGreaterThan(0);
+    expect(e.cause.host).toBe(os.hostname());
+    expect(e.cause.stack).toContain('failWithQuota');
+    expect(e.cause.message).toMatch(/worker \d+ on /);
+    const inner = e.cause.cause as Error;
+    expect(inner).toBeInstanceOf(TypeError);
+    expect(inner.message).toBe('inner cause');
+
+    const rangeError = await pool.submit(tasks.failAsync, 'async boom').catch((x: unknown) => x);
+    expect(rangeError).toBeInstanceOf(RangeError);
+    expect((rangeError as Error).message).toBe('async boom');
+    await expect(pool.submit(tasks.throwString)).rejects.toBe('a plain string');
+  });
+
+  it('fails only the future whose argument cannot be serialized', async () => {
+    const pool = ctx.make({ maxWorkers: 1 });
+    const before = pool.submit(tasks.add, 1, 1);
+    const bad = pool.submit(tasks.echo, { callback: () => 1 });
+    const after = pool.submit(tasks.add, 2, 2);
+    await expect(bad).rejects.toBeInstanceOf(SerializationError);
+    expect(await before).toBe(2);
+    expect(await after).toBe(4);
+  });
+
+  it('fails only the future whose result cannot be serialized', async () => {
+    const pool = ctx.make({ maxWorkers: 1 });
+    const bad = pool.submit(tasks.unserializableResult);
+    const good = pool.submit(tasks.add, 3, 3);
+    const error = await bad.catch((e: unknown) => e);
+    expect((error as Error).name).toBe('SerializationError');
+    expect((error as { code: string }).code).toBe('ERR_FUTURES_SERIALIZATION');
+    expect(await good).toBe(6);
+  });
+
+  it('fails a missing module or export with TaskLoadError naming it, and keeps working', async () => {
+    const pool = ctx.make();
+    const noExport = await pool.submit(tasks.missingExport).catch((e: unknown) => e);
+    expect((noExport as Error).name).toBe(TaskLoadError.name);
+    expect((noExport as Error).message).toContain('noSuchExport');
+    const noModule = await pool.submit(tasks.missingModule).catch((e: unknown) => e);
+    expect((noModule as Error).name).toBe('TaskLoadError');
+    expect((noModule as Error).message).toContain('no-such-module.js');
+    expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+  });
+
+  it('rejects a function that captures outer variables, saying so', async () => {
+    const pool = ctx.make();
+    const factor = 3;
+    const error = await pool.submit((x: number) => x * factor, 2).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toContain('captures "factor"');
+    expect(await pool.submit((x: number) => x * Math.max(1, 2), 2)).toBe(4);
+  });
+
+  it('moves a 32 MiB payload both ways intact', async () => {
+    const pool = ctx.make();
+    const size = 32 * 1024 * 1024;
+    const payload = new Uint8Array(size);
+    for (let i = 0; i < size; i += 4096) payload[i] = (i / 4096) & 0xff;
+    const [sum, length] = await pool.submit(tasks.checksum, payload);
+    let expected = 0;
+    for (let i = 0; i < size; i += 4096) expected = (expected + payload[i]!) % 1_000_000_007;
+    expect([sum, length]).toEqual([expected, size]);
+    const echoed = (await pool.submit(tasks.echo, payload)) as Uint8Array;
+    expect(echoed.byteLength).toBe(size);
+    expect(Buffer.compare(Buffer.from(echoed.buffer, echoed.byteOffset, echoed.byteLength), Buffer.from(payload))).toBe(0);
+    const made = await pool.submit(tasks.makePayload, size);
+    expect(made.byteLength).toBe(size);
+    expect(made[size - 1]).toBe(((size - 1) * 31 + 7) & 0xff);
+  });
+
+  it('applies env (and cwd where workers can have their own) in every worker', async () => {
+    const dir = os.tmpdir();
+    const chdir = ctx.config.capabilities?.chdir ?? true;
+    const pool = ctx.make({ env: { FUTURES_CONFORMANCE_VAR: 'set-for-workers' }, ...(chdir ? { cwd: dir } : {}) });
+    const envs = await Promise.all([1, 2, 3, 4].map(() => pool.submit(tasks.readEnv, 'FUTURES_CONFORMANCE_VAR')));
+    expect(envs).toEqual(['set-for-workers', 'set-for-workers', 'set-for-workers', 'set-for-workers']);
+    if (chdir) expect(await pool.submit(tasks.readCwd)).toBe(dir);
+  });
+}

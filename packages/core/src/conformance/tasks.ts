@@ -1,0 +1,116 @@
+/**
+ * Task functions used by the conformance suite, loaded by workers by reference
+ * (`@futures/core/conformance/tasks`). They use only their arguments and globals.
+ */
+import * as net from 'node:net';
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export async function addAsync(a: number, b: number): Promise<number> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return a + b;
+}
+
+export function echo<T>(value: T): T {
+  return value;
+}
+
+export function square(x: number): number {
+  return x * x;
+}
+
+/** An error class of the task's own, with a code, a custom field and a cause. */
+export class QuotaError extends Error {
+  override name = 'QuotaError';
+  code = 'E_QUOTA';
+  limit: number;
+  constructor(message: string, limit: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.limit = limit;
+  }
+}
+
+export function failWithQuota(limit: number): never {
+  throw new QuotaError(`quota of ${limit} exceeded`, limit, { cause: new TypeError('inner cause') });
+}
+
+export async function failAsync(message: string): Promise<never> {
+  await new Promise((resolve) => setImmediate(resolve));
+  throw new RangeError(message);
+}
+
+export function throwString(): never {
+  throw 'a plain string';
+}
+
+/** Fails on one value, else squares: for the error position in map. */
+export function squareOrFail(x: number, bad: number): number {
+  if (x === bad) throw new RangeError(`bad item ${x}`);
+  return x * x;
+}
+
+/** A result the wire cannot carry (a function). */
+export function unserializableResult(): unknown {
+  return { fn: () => 1 };
+}
+
+export function readEnv(name: string): string | undefined {
+  return process.env[name];
+}
+
+export function readCwd(): string {
+  return process.cwd();
+}
+
+const state = globalThis as { __futuresConformanceInit?: unknown };
+
+export function initialize(value: unknown): void {
+  state.__futuresConformanceInit = value;
+}
+
+export function readInitialized(): unknown {
+  return state.__futuresConformanceInit;
+}
+
+export function failInitializer(): never {
+  throw new Error('initializer refused to start');
+}
+
+/** Sum and length of a byte payload, to check a big round trip without echoing it. */
+export function checksum(bytes: Uint8Array): [number, number] {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 4096) sum = (sum + bytes[i]!) % 1_000_000_007;
+  return [sum, bytes.length];
+}
+
+/** Returns a fresh payload of `size` bytes with a pattern. */
+export function makePayload(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + 7) & 0xff;
+  return out;
+}
+
+/**
+ * Connects to the test's gate at `socketPath`, announces `name`, and waits until the test
+ * releases it; returns `value`. This is how the suite knows a task is running and holds
+ * it there, without sleeping.
+ */
+export function gate<T>(socketPath: string, name: string, value: T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const sock = net.connect(socketPath);
+    sock.setNoDelay(true);
+    let released = false;
+    sock.on('connect', () => sock.write(`${name}\n`));
+    sock.on('data', () => {
+      released = true;
+      sock.end();
+      resolve(value);
+    });
+    sock.on('error', reject);
+    sock.on('close', () => {
+      if (!released) reject(new Error(`gate ${name}: the test closed the gate without releasing it`));
+    });
+  });
+}
