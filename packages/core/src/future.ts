@@ -67,6 +67,7 @@ export class Future<T> implements PromiseLike<T> {
    * TimeoutError if `timeoutMs` passes first (the future itself is not affected).
    */
   result(timeoutMs?: number): Promise<T> {
+    checkTimeout(timeoutMs, 'result()');
     if (this.done()) return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
     return withTimeout(this.#ensurePromise(), timeoutMs, 'result()');
   }

@@ -1,5 +1,32 @@
 // @futures/core: the public API. This file only re-exports.
+
+export {
+  BrokenExecutorError,
+  CancelledError,
+  ExecutorShutdownError,
+  FuturesError,
+  RemoteError,
+  SerializationError,
+  TaskLoadError,
+  TimeoutError,
+  TransportLoadError,
+  WorkerLostError,
+} from './errors.js';
+export type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './executor/options.js';
+export { type Executor, PoolExecutor } from './executor/pool-executor.js';
+export type { ExecutorStats, WorkerStats } from './executor/stats.js';
 export { Future, type FutureState } from './future.js';
+export {
+  type AnyFunction,
+  isTaskRef,
+  type TaskArgs,
+  type TaskFn,
+  type TaskLike,
+  type TaskRef,
+  type TaskResult,
+  task,
+} from './task.js';
+export type { TransportFactory } from './transport/contract.js';
 export {
   ALL_COMPLETED,
   type AsCompletedOptions,
@@ -14,30 +41,4 @@ export {
   type WaitResult,
   wait,
 } from './waiting.js';
-export {
-  BrokenExecutorError,
-  CancelledError,
-  ExecutorShutdownError,
-  FuturesError,
-  RemoteError,
-  SerializationError,
-  TaskLoadError,
-  TimeoutError,
-  TransportLoadError,
-  WorkerLostError,
-} from './errors.js';
-export {
-  type AnyFunction,
-  isTaskRef,
-  type TaskArgs,
-  type TaskFn,
-  type TaskLike,
-  type TaskRef,
-  type TaskResult,
-  task,
-} from './task.js';
-export { type Executor, PoolExecutor } from './executor/pool-executor.js';
-export type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './executor/options.js';
-export type { ExecutorStats, WorkerStats } from './executor/stats.js';
-export type { TransportFactory } from './transport/contract.js';
 export { currentSignal } from './worker/task-context.js';

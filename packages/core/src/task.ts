@@ -76,7 +76,9 @@ const specCache = new WeakMap<AnyFunction, FnSpec>();
 export function fnSpecOf(fn: unknown, what = 'task'): FnSpec {
   if (isTaskRef(fn)) return { kind: 'module', module: fn.module, exportName: fn.exportName };
   if (typeof fn !== 'function') {
-    throw new TypeError(`${what} must be a function or a task(module, exportName) reference, got ${describe(fn)}`);
+    throw new TypeError(
+      `${what} must be a function or a task(module, exportName) reference, got ${describe(fn)}`,
+    );
   }
   const cached = specCache.get(fn as AnyFunction);
   if (cached !== undefined) return cached;
@@ -96,7 +98,9 @@ function sourceSpec(fn: AnyFunction, what: string): FnSpec {
   const name = fn.name || '<anonymous>';
   const hint = 'define it in a module and pass task(import.meta.url, "name") instead';
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    throw new TypeError(`${what} "${name}" is a native or bound function and cannot be sent to a worker; ${hint}`);
+    throw new TypeError(
+      `${what} "${name}" is a native or bound function and cannot be sent to a worker; ${hint}`,
+    );
   }
   let ast: unknown;
   try {

@@ -26,7 +26,10 @@ function failedWithError<T>(f: Future<T>): boolean {
  * Waits for futures, as concurrent.futures.wait: returns once the condition holds or the
  * timeout passes (then `notDone` holds the rest; it never rejects on timeout).
  */
-export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options: WaitOptions = {},
+): Promise<WaitResult<F>> {
   const timeout = checkTimeout(options.timeout, 'wait()');
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
@@ -85,7 +88,10 @@ export interface AsCompletedOptions {
  * (A hand-written iterator, not an async generator: `yield` in an async generator would
  * await the Future, since a Future is thenable, and yield its result instead.)
  */
-export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<F> {
+export function asCompleted<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options: AsCompletedOptions = {},
+): AsyncIterableIterator<F> {
   const timeout = checkTimeout(options.timeout, 'asCompleted()');
   return new AsCompletedIterator(new Set(fs), timeout);
 }
@@ -129,7 +135,9 @@ class AsCompletedIterator<F extends Future<unknown>> implements AsyncIterableIte
       const remaining = this.#deadline === undefined ? undefined : this.#deadline - Date.now();
       if (remaining !== undefined && remaining <= 0) {
         this.#finished = true;
-        throw new TimeoutError(`asCompleted(): ${this.#pending.size} of the futures did not finish in ${this.timeout} ms`);
+        throw new TimeoutError(
+          `asCompleted(): ${this.#pending.size} of the futures did not finish in ${this.timeout} ms`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = remaining === undefined ? undefined : setTimeout(resolve, remaining);

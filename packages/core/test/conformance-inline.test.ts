@@ -1,5 +1,5 @@
-import { PoolExecutor } from '../src/index.js';
 import { runConformanceSuite } from '../src/conformance/index.js';
+import { PoolExecutor } from '../src/index.js';
 import { inline } from './support/inline-transport.js';
 
 // Core's own check of the contract, on the in-process test transport (workers run in this

@@ -16,7 +16,8 @@ export function searchDirs(environment: Readonly<Record<string, string | undefin
   const entry = process.argv[1];
   if (entry) dirs.push(path.dirname(path.resolve(entry)));
   dirs.push(process.cwd());
-  for (const d of (environment.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter)) if (d) dirs.push(path.resolve(d));
+  for (const d of (environment.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter))
+    if (d) dirs.push(path.resolve(d));
   return [...new Set(dirs)];
 }
 
@@ -55,14 +56,23 @@ export async function loadTransportProvider(
   }
   let mod: { futuresTransport?: TransportProvider };
   try {
-    mod = (await import(pathToFileURL(fs.realpathSync(resolved)).href)) as { futuresTransport?: TransportProvider };
+    mod = (await import(pathToFileURL(fs.realpathSync(resolved)).href)) as {
+      futuresTransport?: TransportProvider;
+    };
   } catch (error) {
-    throw new TransportLoadError(`futures: ${why}: the package ${pkg} (${resolved}) failed to load: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new TransportLoadError(
+      `futures: ${why}: the package ${pkg} (${resolved}) failed to load: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const provider = mod.futuresTransport;
-  if (provider === undefined || typeof provider.factory !== 'function' || typeof provider.optionSpecs !== 'object') {
+  if (
+    provider === undefined ||
+    typeof provider.factory !== 'function' ||
+    typeof provider.optionSpecs !== 'object'
+  ) {
     throw new TransportLoadError(
       `futures: ${why}: the package ${pkg} does not export "futuresTransport" (a TransportProvider); it is not a futures transport.`,
     );
@@ -84,7 +94,12 @@ export async function loadTransport(config: ResolvedConfig): Promise<TransportFa
     }
     return chosen;
   }
-  const provider = await loadTransportProvider(chosen, config.transport.source, config.environment, config.transportPackages);
+  const provider = await loadTransportProvider(
+    chosen,
+    config.transport.source,
+    config.environment,
+    config.transportPackages,
+  );
   const settings = transportSettingsFor(config, provider.optionSpecs);
   const options = validateOptions(settings, provider.optionSpecs, `transport "${chosen}"`);
   return provider.factory(options);

@@ -36,7 +36,8 @@ export function validateOption(name: string, spec: OptionSpec, at: Sourced): unk
       if (typeof v !== 'number' || Number.isNaN(v) || (isInt && !Number.isInteger(v))) {
         fail('type', name, at, isInt ? 'an integer' : 'a number');
       }
-      if (spec.min !== undefined && v < spec.min) fail('range', name, at, `${isInt ? 'an integer' : 'a number'} >= ${spec.min}`);
+      if (spec.min !== undefined && v < spec.min)
+        fail('range', name, at, `${isInt ? 'an integer' : 'a number'} >= ${spec.min}`);
       if (spec.type === 'integer' && spec.max !== undefined && v > spec.max) {
         fail('range', name, at, `an integer <= ${spec.max}`);
       }
@@ -44,7 +45,8 @@ export function validateOption(name: string, spec: OptionSpec, at: Sourced): unk
     }
     case 'string':
       if (typeof v !== 'string') fail('type', name, at, 'a string');
-      if (spec.choices && !spec.choices.includes(v)) fail('range', name, at, `one of ${spec.choices.join(', ')}`);
+      if (spec.choices && !spec.choices.includes(v))
+        fail('range', name, at, `one of ${spec.choices.join(', ')}`);
       return v;
     case 'boolean':
       if (fromEnv && typeof v === 'string') {

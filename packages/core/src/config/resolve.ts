@@ -6,7 +6,10 @@ import { envNameOf, type Sourced, validateOption } from './options.js';
 
 /** Core options that can come from the environment or a config file (the rest are code-only). */
 export const CORE_OPTION_SPECS = {
-  transport: { type: 'string', description: 'transport name: shm, mpi, zmq, or one mapped under "transports"' },
+  transport: {
+    type: 'string',
+    description: 'transport name: shm, mpi, zmq, or one mapped under "transports"',
+  },
   maxWorkers: { type: 'integer', min: 1, description: 'number of workers' },
   retries: { type: 'integer', min: 0, description: 'times a task is resubmitted after its worker is lost' },
   maxInFlight: { type: 'integer', min: 1, description: 'tasks one worker may hold at once' },
@@ -57,19 +60,26 @@ export function resolveConfig(
     if (options[name] !== undefined) return { value: options[name], source: `option "${name}"` };
     const envName = envNameOf(name);
     const fromEnv = environment[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: `environment variable ${envName}` };
-    if (fileSettings[name] !== undefined) return { value: fileSettings[name], source: `config file ${file!.path}` };
+    if (fromEnv !== undefined && fromEnv !== '')
+      return { value: fromEnv, source: `environment variable ${envName}` };
+    if (fileSettings[name] !== undefined)
+      return { value: fileSettings[name], source: `config file ${file!.path}` };
     return undefined;
   };
   const core = <K extends keyof typeof CORE_OPTION_SPECS>(name: K): Sourced | undefined => {
     const at = pick(name);
-    return at === undefined ? undefined : { value: validateOption(name, CORE_OPTION_SPECS[name], at), source: at.source };
+    return at === undefined
+      ? undefined
+      : { value: validateOption(name, CORE_OPTION_SPECS[name], at), source: at.source };
   };
 
   let transport: Sourced<string | TransportFactory>;
   const t = options.transport;
   if (t !== undefined && typeof t === 'object' && t !== null) {
-    if (typeof (t as TransportFactory).create !== 'function' || typeof (t as TransportFactory).name !== 'string') {
+    if (
+      typeof (t as TransportFactory).create !== 'function' ||
+      typeof (t as TransportFactory).name !== 'string'
+    ) {
       throw optionTypeError(
         'futures: option "transport" must be a transport name or a factory from a transport package (e.g. shm()), ' +
           'got an object without create(). Fix: pass "shm" or import { shm } from "@futures/transport-shm".',
@@ -77,7 +87,10 @@ export function resolveConfig(
     }
     transport = { value: t as TransportFactory, source: 'option "transport"' };
   } else {
-    transport = (core('transport') as Sourced<string> | undefined) ?? { value: DEFAULT_TRANSPORT, source: 'the default' };
+    transport = (core('transport') as Sourced<string> | undefined) ?? {
+      value: DEFAULT_TRANSPORT,
+      source: 'the default',
+    };
     if (!TRANSPORT_NAME.test(transport.value as string)) {
       throw optionTypeError(
         `futures: transport (from ${transport.source}) must be a name like "shm", "mpi" or "zmq", got ` +
@@ -98,10 +111,12 @@ export function resolveConfig(
   const known = new Set<string>([...Object.keys(CORE_OPTION_SPECS), ...CODE_ONLY_OPTIONS]);
   const transportSettings: Record<string, Sourced> = {};
   for (const [name, value] of Object.entries(fileSettings)) {
-    if (!known.has(name) && value !== undefined) transportSettings[name] = { value, source: `config file ${file!.path}` };
+    if (!known.has(name) && value !== undefined)
+      transportSettings[name] = { value, source: `config file ${file!.path}` };
   }
   for (const [name, value] of Object.entries(options)) {
-    if (!known.has(name) && value !== undefined) transportSettings[name] = { value, source: `option "${name}"` };
+    if (!known.has(name) && value !== undefined)
+      transportSettings[name] = { value, source: `option "${name}"` };
   }
 
   return {
@@ -123,7 +138,12 @@ function takeTransportPackages(settings: Record<string, unknown>, file: string):
   const map = settings.transports;
   delete settings.transports;
   if (map === undefined) return {};
-  if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((v) => typeof v !== 'string')) {
+  if (
+    typeof map !== 'object' ||
+    map === null ||
+    Array.isArray(map) ||
+    Object.values(map).some((v) => typeof v !== 'string')
+  ) {
     throw optionTypeError(
       `futures: "transports" in ${file} must map transport names to package names, e.g. { "gpu": "my-futures-gpu" }.`,
     );
@@ -133,7 +153,12 @@ function takeTransportPackages(settings: Record<string, unknown>, file: string):
 
 function checkStringRecord(name: string, at: Sourced): void {
   const v = at.value;
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    Array.isArray(v) ||
+    Object.values(v).some((x) => typeof x !== 'string')
+  ) {
     throw optionTypeError(
       `futures: ${name} (from ${at.source}) must be an object of string values, e.g. { "OMP_NUM_THREADS": "1" }. ` +
         `Fix: correct or remove it in ${at.source}.`,
@@ -160,7 +185,8 @@ export function transportSettingsFor(
   for (const name of Object.keys(specs)) {
     const envName = envNameOf(name);
     const fromEnv = config.environment[envName];
-    if (fromEnv !== undefined && fromEnv !== '') out[name] = { value: fromEnv, source: `environment variable ${envName}` };
+    if (fromEnv !== undefined && fromEnv !== '')
+      out[name] = { value: fromEnv, source: `environment variable ${envName}` };
   }
   for (const [name, at] of Object.entries(config.transportSettings)) {
     const existing = out[name];

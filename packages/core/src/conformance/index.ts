@@ -8,8 +8,8 @@ import { resultsSuite } from './suites/results.js';
 import { waitingSuite } from './suites/waiting.js';
 
 export type { ConformanceConfig } from './context.js';
-export { Gate } from './gate.js';
 export { TASKS_URL, tasks } from './context.js';
+export { Gate } from './gate.js';
 
 export function runConformanceSuite(config: ConformanceConfig): void {
   describe(`conformance: ${config.name}`, () => {

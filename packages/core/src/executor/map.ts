@@ -7,7 +7,8 @@ type Submit = (mode: CallMode, args: unknown[]) => Future<unknown>;
 
 function positiveInt(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`map(): ${name} must be an integer >= 1, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new TypeError(`map(): ${name} must be an integer >= 1, got ${String(v)}`);
   if (v < 1) throw new RangeError(`map(): ${name} must be >= 1, got ${v}`);
   return v;
 }
@@ -28,7 +29,9 @@ export function runMap(
   const buffersize = positiveInt('buffersize', options.buffersize);
   const unordered = options.unordered ?? false;
   if (buffersize !== undefined && unordered) {
-    throw new TypeError('map(): buffersize cannot be combined with unordered: true (results must be consumed in order to bound them)');
+    throw new TypeError(
+      'map(): buffersize cannot be combined with unordered: true (results must be consumed in order to bound them)',
+    );
   }
   const timeout = checkTimeout(options.timeout, 'map()');
   const deadline = timeout === undefined ? undefined : performance.now() + timeout;
@@ -85,7 +88,8 @@ class MapRun implements AsyncIterableIterator<unknown> {
 
   #submitChunk(items: unknown[]): void {
     let f: Future<unknown>;
-    if (this.s.chunksize === 1) f = this.submitFn(CallMode.Single, this.s.star ? (items[0] as unknown[]) : [items[0]]);
+    if (this.s.chunksize === 1)
+      f = this.submitFn(CallMode.Single, this.s.star ? (items[0] as unknown[]) : [items[0]]);
     else f = this.submitFn(CallMode.Chunk, this.s.star ? items : items.map((x) => [x]));
     this.#all.add(f);
     if (this.s.unordered) {
@@ -194,14 +198,15 @@ class MapRun implements AsyncIterableIterator<unknown> {
         if (f !== undefined) return { f };
       } else {
         const head = this.#window[0];
-        if (head !== undefined && head.done()) return { f: this.#window.shift()! };
+        if (head?.done()) return { f: this.#window.shift()! };
         if (head === undefined && this.#sourceError === null && this.#exhausted) return { f: null };
       }
       if (this.s.unordered && this.#all.size === 0 && this.#exhausted) {
         if (this.#sourceError !== null) throw this.#sourceError.error;
         return { f: null };
       }
-      if (!this.s.unordered && this.#window.length === 0 && this.#sourceError !== null) throw this.#sourceError.error;
+      if (!this.s.unordered && this.#window.length === 0 && this.#sourceError !== null)
+        throw this.#sourceError.error;
       await this.#waitForChange();
     }
   }
@@ -209,13 +214,19 @@ class MapRun implements AsyncIterableIterator<unknown> {
   #waitForChange(): Promise<void> {
     const remaining = this.s.deadline === undefined ? undefined : this.s.deadline - performance.now();
     if (remaining !== undefined && remaining <= 0) {
-      return Promise.reject(new TimeoutError(`map(): results not ready within the ${this.s.timeout} ms timeout`));
+      return Promise.reject(
+        new TimeoutError(`map(): results not ready within the ${this.s.timeout} ms timeout`),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const timer =
         remaining === undefined
           ? undefined
-          : setTimeout(() => reject(new TimeoutError(`map(): results not ready within the ${this.s.timeout} ms timeout`)), remaining);
+          : setTimeout(
+              () =>
+                reject(new TimeoutError(`map(): results not ready within the ${this.s.timeout} ms timeout`)),
+              remaining,
+            );
       this.#wake = () => {
         if (timer !== undefined) clearTimeout(timer);
         resolve();

@@ -16,8 +16,16 @@ import type { ExecutorStats } from './stats.js';
 /** What every executor offers (PoolExecutor, and the MPI comm executor). */
 export interface Executor {
   submit<T extends TaskLike>(fn: T, ...args: TaskArgs<T>): Future<TaskResult<T>>;
-  map<T extends TaskLike>(fn: T, iterable: Iterable<TaskArgs<T>[0]> | AsyncIterable<TaskArgs<T>[0]>, options?: MapOptions): AsyncIterableIterator<TaskResult<T>>;
-  starmap<T extends TaskLike>(fn: T, iterable: Iterable<TaskArgs<T>> | AsyncIterable<TaskArgs<T>>, options?: MapOptions): AsyncIterableIterator<TaskResult<T>>;
+  map<T extends TaskLike>(
+    fn: T,
+    iterable: Iterable<TaskArgs<T>[0]> | AsyncIterable<TaskArgs<T>[0]>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<TaskResult<T>>;
+  starmap<T extends TaskLike>(
+    fn: T,
+    iterable: Iterable<TaskArgs<T>> | AsyncIterable<TaskArgs<T>>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<TaskResult<T>>;
   shutdown(options?: ShutdownOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -50,7 +58,9 @@ export class PoolExecutor implements Executor {
     }
     const opts = options as Record<string, unknown>;
     if (opts.maxWorkers !== undefined && typeof opts.maxWorkers === 'number' && opts.maxWorkers <= 0) {
-      throw optionRangeError(`futures: maxWorkers must be >= 1, got ${opts.maxWorkers}. Fix: pass a positive number of workers.`);
+      throw optionRangeError(
+        `futures: maxWorkers must be >= 1, got ${opts.maxWorkers}. Fix: pass a positive number of workers.`,
+      );
     }
     this.#config = resolveConfig(opts);
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) {
@@ -84,7 +94,10 @@ export class PoolExecutor implements Executor {
     if (options.signal) {
       const signal = options.signal;
       if (signal.aborted) void this.shutdown({ wait: false, cancelFutures: true });
-      else signal.addEventListener('abort', () => void this.shutdown({ wait: false, cancelFutures: true }), { once: true });
+      else
+        signal.addEventListener('abort', () => void this.shutdown({ wait: false, cancelFutures: true }), {
+          once: true,
+        });
     }
   }
 
@@ -108,7 +121,8 @@ export class PoolExecutor implements Executor {
 
   /** Starts the workers now and resolves once they are ready. Rejects after shutdown or when broken. */
   async bootup(): Promise<this> {
-    if (this.#state === 'shutdown') throw new ExecutorShutdownError('cannot boot up an executor after shutdown()');
+    if (this.#state === 'shutdown')
+      throw new ExecutorShutdownError('cannot boot up an executor after shutdown()');
     await this.#ensureStarted();
     while (this.#scheduler.readyWorkers < this.#expectedWorkers) {
       if (this.#brokenError) throw this.#brokenError;
@@ -127,7 +141,12 @@ export class PoolExecutor implements Executor {
     iterable: Iterable<TaskArgs<T>[0]> | AsyncIterable<TaskArgs<T>[0]>,
     options: MapOptions = {},
   ): AsyncIterableIterator<TaskResult<T>> {
-    return runMap(this.#mapSubmitter(fn), iterable as Iterable<unknown>, options, false) as AsyncIterableIterator<TaskResult<T>>;
+    return runMap(
+      this.#mapSubmitter(fn),
+      iterable as Iterable<unknown>,
+      options,
+      false,
+    ) as AsyncIterableIterator<TaskResult<T>>;
   }
 
   starmap<T extends TaskLike>(
@@ -135,7 +154,12 @@ export class PoolExecutor implements Executor {
     iterable: Iterable<TaskArgs<T>> | AsyncIterable<TaskArgs<T>>,
     options: MapOptions = {},
   ): AsyncIterableIterator<TaskResult<T>> {
-    return runMap(this.#mapSubmitter(fn), iterable as Iterable<unknown>, options, true) as AsyncIterableIterator<TaskResult<T>>;
+    return runMap(
+      this.#mapSubmitter(fn),
+      iterable as Iterable<unknown>,
+      options,
+      true,
+    ) as AsyncIterableIterator<TaskResult<T>>;
   }
 
   /**
@@ -189,7 +213,10 @@ export class PoolExecutor implements Executor {
         const broken =
           error instanceof BrokenExecutorError
             ? error
-            : new BrokenExecutorError(`the executor could not start: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+            : new BrokenExecutorError(
+                `the executor could not start: ${(error as Error)?.message ?? String(error)}`,
+                { cause: error },
+              );
         this.#break(broken);
         throw error;
       });

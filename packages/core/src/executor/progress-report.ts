@@ -66,7 +66,14 @@ export function startProgressReport(
     } catch {
       return;
     }
-    const message: ProgressMessage = { type: 'futures:stats', v: 1, id, transport: source.transportName, final, stats };
+    const message: ProgressMessage = {
+      type: 'futures:stats',
+      v: 1,
+      id,
+      transport: source.transportName,
+      final,
+      stats,
+    };
     // the callback keeps a closed channel from becoming an 'error' event on process
     process.send!(message, undefined, undefined, () => {});
   };

@@ -2,7 +2,12 @@ import { BrokenExecutorError, SerializationError, WorkerLostError } from '../err
 import type { Future } from '../future.js';
 import { fromWireError, type WorkerIdentity } from '../serialization/errors-wire.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
-import { decodeWorkerMessage, encodeControllerMessage, type Frame, TaskBatchWriter } from '../transport/frame.js';
+import {
+  decodeWorkerMessage,
+  encodeControllerMessage,
+  type Frame,
+  TaskBatchWriter,
+} from '../transport/frame.js';
 import type { FnDef, InitPayload } from '../transport/protocol.js';
 import type { FnRegistry } from './fn-registry.js';
 import { type Job, JobQueue } from './job.js';
@@ -88,7 +93,10 @@ export class Scheduler implements TransportHandler {
   cancelQueued(): void {
     for (let job = this.#takeQueued(); job !== undefined; job = this.#takeQueued()) {
       if (job.resubmitted) {
-        this.#fail(job, new BrokenExecutorError('the executor was shut down before this task could be resubmitted'));
+        this.#fail(
+          job,
+          new BrokenExecutorError('the executor was shut down before this task could be resubmitted'),
+        );
         continue;
       }
       job.future._onCancel = null;
@@ -121,7 +129,10 @@ export class Scheduler implements TransportHandler {
   workerJoined(workerId: number): void {
     if (this.#stopped) return;
     this.#slots.set(workerId, new WorkerSlot(workerId));
-    this.#transport!.send(workerId, encodeControllerMessage({ type: 'init', init: { workerId, ...this.settings.init } }));
+    this.#transport!.send(
+      workerId,
+      encodeControllerMessage({ type: 'init', init: { workerId, ...this.settings.init } }),
+    );
   }
 
   message(workerId: number, frame: Frame): void {
@@ -132,7 +143,9 @@ export class Scheduler implements TransportHandler {
     try {
       msg = decodeWorkerMessage(frame, this.#onResult);
     } catch (error) {
-      process.emitWarning(`futures: dropped a malformed frame from worker ${workerId}: ${(error as Error).message}`);
+      process.emitWarning(
+        `futures: dropped a malformed frame from worker ${workerId}: ${(error as Error).message}`,
+      );
       return;
     } finally {
       this.#resultSlot = null;
@@ -150,7 +163,9 @@ export class Scheduler implements TransportHandler {
     } else {
       const cause = fromWireError(msg.error, slot.identity);
       const message = (cause as Error)?.message ?? String(cause);
-      this.events.broken(new BrokenExecutorError(`the initializer failed in worker ${workerId}: ${message}`, { cause }));
+      this.events.broken(
+        new BrokenExecutorError(`the initializer failed in worker ${workerId}: ${message}`, { cause }),
+      );
     }
   }
 
@@ -169,7 +184,14 @@ export class Scheduler implements TransportHandler {
         this.stats.retried++;
         this.#queue.unshift(job);
       } else {
-        this.#fail(job, new WorkerLostError(`worker ${workerId} was lost while it held this task: ${error.message}`, workerId, { cause: error }));
+        this.#fail(
+          job,
+          new WorkerLostError(
+            `worker ${workerId} was lost while it held this task: ${error.message}`,
+            workerId,
+            { cause: error },
+          ),
+        );
       }
     }
     if (!this.#stopped) this.#transport?.replaceWorker?.(workerId);
@@ -177,7 +199,9 @@ export class Scheduler implements TransportHandler {
   }
 
   broken(error: Error): void {
-    this.events.broken(error instanceof BrokenExecutorError ? error : new BrokenExecutorError(error.message, { cause: error }));
+    this.events.broken(
+      error instanceof BrokenExecutorError ? error : new BrokenExecutorError(error.message, { cause: error }),
+    );
   }
 
   // ---- internals ----
@@ -229,7 +253,13 @@ export class Scheduler implements TransportHandler {
         batch.add(job.taskId, job.fnId, job.mode, job.args);
       } catch (error) {
         // Only this task fails: its arguments cannot travel.
-        this.#fail(job, new SerializationError(`the task's arguments could not be serialized: ${(error as Error).message}`, { cause: error }));
+        this.#fail(
+          job,
+          new SerializationError(
+            `the task's arguments could not be serialized: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        );
         continue;
       }
       job.workerId = slot.id;

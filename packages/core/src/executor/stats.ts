@@ -37,7 +37,12 @@ export class StatsCounters {
   snapshot(
     queued: number,
     running: number,
-    slots: readonly { id: number; inFlight: number; completed: number; identity: { host: string; pid: number } }[],
+    slots: readonly {
+      id: number;
+      inFlight: number;
+      completed: number;
+      identity: { host: string; pid: number };
+    }[],
   ): ExecutorStats {
     return {
       submitted: this.submitted,

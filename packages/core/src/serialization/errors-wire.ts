@@ -39,7 +39,14 @@ function encodableOrString(v: unknown): unknown {
 
 export function toWireError(thrown: unknown, depth = 0): WireError {
   if (!(thrown instanceof Error)) {
-    return { isError: false, name: 'Error', message: String(thrown), stack: '', props: {}, value: encodableOrString(thrown) };
+    return {
+      isError: false,
+      name: 'Error',
+      message: String(thrown),
+      stack: '',
+      props: {},
+      value: encodableOrString(thrown),
+    };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(thrown)) {
@@ -80,9 +87,16 @@ export function fromWireError(wire: WireError, who: WorkerIdentity): unknown {
     who.host,
     who.pid,
     wire.stack,
-    wire.cause === undefined ? undefined : { cause: wire.cause.isError ? rebuild(wire.cause) : wire.cause.value },
+    wire.cause === undefined
+      ? undefined
+      : { cause: wire.cause.isError ? rebuild(wire.cause) : wire.cause.value },
   );
-  Object.defineProperty(error, 'cause', { value: remote, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, 'cause', {
+    value: remote,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   return error;
 }
 
@@ -90,7 +104,12 @@ function rebuild(wire: WireError): Error {
   const Ctor = BUILTIN_ERRORS[wire.name] ?? Error;
   const error = new Ctor(wire.message);
   if (error.name !== wire.name) {
-    Object.defineProperty(error, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'name', {
+      value: wire.name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   error.stack = wire.stack || `${wire.name}: ${wire.message}`;
   for (const [key, value] of Object.entries(wire.props)) {
@@ -99,7 +118,12 @@ function rebuild(wire: WireError): Error {
   }
   if (wire.cause !== undefined) {
     const cause = wire.cause.isError ? rebuild(wire.cause) : wire.cause.value;
-    Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'cause', {
+      value: cause,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   return error;
 }

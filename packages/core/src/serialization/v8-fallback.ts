@@ -16,13 +16,18 @@ class OobSerializer extends v8.Serializer {
   constructor(private readonly oob: Uint8Array[]) {
     super();
     // Node's own DefaultSerializer does the same: typed arrays reach _writeHostObject.
-    (this as unknown as { _setTreatArrayBufferViewsAsHostObjects(flag: boolean): void })._setTreatArrayBufferViewsAsHostObjects(true);
+    (
+      this as unknown as { _setTreatArrayBufferViewsAsHostObjects(flag: boolean): void }
+    )._setTreatArrayBufferViewsAsHostObjects(true);
   }
 
   _writeHostObject(view: unknown): void {
     if (!ArrayBuffer.isView(view)) throw new TypeError('value cannot be serialized: unsupported host object');
     const kind = viewKind(view);
-    if (kind < 0) throw new TypeError(`value cannot be serialized: unsupported typed array subclass ${view.constructor.name}`);
+    if (kind < 0)
+      throw new TypeError(
+        `value cannot be serialized: unsupported typed array subclass ${view.constructor.name}`,
+      );
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     this.writeUint32(kind);
     if (view.byteLength >= INLINE_LIMIT && !(view.buffer instanceof SharedArrayBuffer)) {

@@ -16,7 +16,7 @@ import { makeView, viewKind } from './views.js';
 /** Payloads at least this large travel out of band; smaller ones are copied inline (cheaper). */
 export const OOB_THRESHOLD = 1024;
 
-const enum Tag {
+enum Tag {
   Undefined = 0,
   Null = 1,
   True = 2,
@@ -80,7 +80,10 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
         } else if (value instanceof ArrayBuffer) {
           writeArrayBuffer(w, value, oob);
           return;
-        } else if (isPlainObject(value) && writePlainObject(w, value as Record<string, unknown>, oob, depth)) {
+        } else if (
+          isPlainObject(value) &&
+          writePlainObject(w, value as Record<string, unknown>, oob, depth)
+        ) {
           return;
         }
       }
@@ -100,7 +103,12 @@ function writeArray(w: Writer, value: unknown[], oob: Uint8Array[], depth: numbe
   }
 }
 
-function writePlainObject(w: Writer, value: Record<string, unknown>, oob: Uint8Array[], depth: number): boolean {
+function writePlainObject(
+  w: Writer,
+  value: Record<string, unknown>,
+  oob: Uint8Array[],
+  depth: number,
+): boolean {
   const keys = Object.keys(value);
   // Symbol keys, getters and non-enumerable properties are the structured-clone edge
   // cases: leave those objects to v8, which applies the real rules.
@@ -190,7 +198,8 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
       for (let i = 0; i < n; i++) {
         const key = r.str();
         const v = readValue(r, oob);
-        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
         else out[key] = v;
       }
       return out;
@@ -223,7 +232,11 @@ function oobAt(oob: readonly Uint8Array[], i: number): Uint8Array {
 
 /** The bytes as a whole ArrayBuffer of their own (copies only when they are a slice of a larger one). */
 function ownBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
     return bytes.buffer;
   }
   return bytes.slice().buffer;

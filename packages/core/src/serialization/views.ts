@@ -26,7 +26,6 @@ export function viewKind(v: ArrayBufferView): number {
   return i;
 }
 
-
 /** A view of `kind` over `bytes` (copied only when misaligned for its element size). */
 export function makeView(kind: number, bytes: Uint8Array): ArrayBufferView {
   const Ctor = VIEW_CTORS[kind];
@@ -37,7 +36,11 @@ export function makeView(kind: number, bytes: Uint8Array): ArrayBufferView {
   const elem = (Ctor as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   // Typed arrays need an aligned offset; transports deliver fresh buffers, but copy if not.
   const aligned = bytes.byteOffset % elem === 0 ? bytes : bytes.slice();
-  if (aligned.byteLength % elem !== 0) throw new RangeError('malformed frame: typed array length not a multiple of its element size');
-  return new (Ctor as Float64ArrayConstructor)(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / elem);
+  if (aligned.byteLength % elem !== 0)
+    throw new RangeError('malformed frame: typed array length not a multiple of its element size');
+  return new (Ctor as Float64ArrayConstructor)(
+    aligned.buffer as ArrayBuffer,
+    aligned.byteOffset,
+    aligned.byteLength / elem,
+  );
 }
-

@@ -1,6 +1,6 @@
 import { Reader, Writer } from '../serialization/buffer-io.js';
-import { readValue, writeValue } from '../serialization/values.js';
 import type { WireError } from '../serialization/errors-wire.js';
+import { readValue, writeValue } from '../serialization/values.js';
 import {
   type CallMode,
   type ControllerMessage,
@@ -157,7 +157,8 @@ export function decodeControllerMessage(frame: Frame): ControllerMessage {
     case MessageTag.Tasks: {
       const ndefs = r.varuint();
       const defs: FnDef[] = [];
-      for (let i = 0; i < ndefs; i++) defs.push({ fnId: r.varuint(), spec: readValue(r, frame.bufs) as FnSpec });
+      for (let i = 0; i < ndefs; i++)
+        defs.push({ fnId: r.varuint(), spec: readValue(r, frame.bufs) as FnSpec });
       const n = r.u32();
       const calls: TaskCall[] = new Array(n);
       for (let i = 0; i < n; i++) {

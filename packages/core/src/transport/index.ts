@@ -1,4 +1,7 @@
 // The contract transport packages implement (`@futures/core/transport`).
+
+export { loadTransportProvider } from '../config/load-transport.js';
+export { type Sourced, validateOptions } from '../config/options.js';
 export type {
   OptionSpec,
   Transport,
@@ -10,5 +13,3 @@ export type {
   WorkerEndpoint,
 } from './contract.js';
 export type { Frame } from './frame.js';
-export { type Sourced, validateOptions } from '../config/options.js';
-export { loadTransportProvider } from '../config/load-transport.js';

@@ -14,7 +14,7 @@ export type FnSpec =
   | { kind: 'source'; source: string; name: string };
 
 /** How a call's arguments are applied. */
-export const enum CallMode {
+export enum CallMode {
   /** args is the argument list of one call. */
   Single = 0,
   /** args is a list of argument lists (map/starmap chunk); the result is the list of results. */
@@ -72,7 +72,7 @@ export type WorkerMessage =
   | { type: 'results'; results: TaskOutcome[] };
 
 /** The first byte of every frame head. */
-export const enum MessageTag {
+export enum MessageTag {
   Init = 1,
   Tasks = 2,
   Abort = 3,

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskLoadError } from '../errors.js';
+import type { AnyFunction } from '../task.js';
 import type { FnSpec } from '../transport/protocol.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -16,16 +17,19 @@ function importOnce(specifier: string): Promise<Record<string, unknown>> {
 }
 
 /** Resolves a task's function in this worker. Rejects with TaskLoadError naming module and export. */
-export async function loadFunction(spec: FnSpec, baseDir: string | null): Promise<Function> {
+export async function loadFunction(spec: FnSpec, baseDir: string | null): Promise<AnyFunction> {
   if (spec.kind === 'source') {
     try {
       const fn: unknown = new Function(`"use strict"; return (${spec.source});`)();
       if (typeof fn !== 'function') throw new TypeError('the source did not evaluate to a function');
-      return fn;
+      return fn as AnyFunction;
     } catch (error) {
-      throw new TaskLoadError(`function "${spec.name}" could not be rebuilt from its source in the worker: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new TaskLoadError(
+        `function "${spec.name}" could not be rebuilt from its source in the worker: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   let specifier = spec.module;
@@ -43,11 +47,13 @@ export async function loadFunction(spec: FnSpec, baseDir: string | null): Promis
   }
   if (!(spec.exportName in mod)) {
     const names = Object.keys(mod).join(', ') || 'none';
-    throw new TaskLoadError(`module ${spec.module} has no export "${spec.exportName}" (its exports: ${names})`);
+    throw new TaskLoadError(
+      `module ${spec.module} has no export "${spec.exportName}" (its exports: ${names})`,
+    );
   }
   const fn = mod[spec.exportName];
   if (typeof fn !== 'function') {
     throw new TaskLoadError(`export "${spec.exportName}" of ${spec.module} is ${typeof fn}, not a function`);
   }
-  return fn as Function;
+  return fn as AnyFunction;
 }

@@ -2,13 +2,19 @@ import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { SerializationError, TaskLoadError } from '../errors.js';
 import { toWireError } from '../serialization/errors-wire.js';
+import type { AnyFunction } from '../task.js';
 import type { WorkerEndpoint } from '../transport/contract.js';
-import { decodeControllerMessage, encodeWorkerMessage, type Frame, ResultBatchWriter } from '../transport/frame.js';
+import {
+  decodeControllerMessage,
+  encodeWorkerMessage,
+  type Frame,
+  ResultBatchWriter,
+} from '../transport/frame.js';
 import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../transport/protocol.js';
-import { abortTask, beginTask, endTask } from './task-context.js';
 import { loadFunction } from './load.js';
+import { abortTask, beginTask, endTask } from './task-context.js';
 
-type Loaded = Function | Promise<Function> | Error;
+type Loaded = AnyFunction | Promise<AnyFunction> | Error;
 
 /** Results are sent when the queue drains, or sooner when this many are waiting ... */
 const FLUSH_COUNT = 256;
@@ -145,10 +151,12 @@ class Runtime implements WorkerRuntime {
           fn = error as Error;
         }
       }
-      if (fn === undefined) fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
+      if (fn === undefined)
+        fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
       if (fn instanceof Error) this.#addResult(call.taskId, false, toWireError(fn));
       else await this.#run(call, fn);
-      if (this.#results.count >= FLUSH_COUNT || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS) this.#flush();
+      if (this.#results.count >= FLUSH_COUNT || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
+        this.#flush();
     }
     this.#queue = [];
     this.#head = 0;
@@ -160,7 +168,7 @@ class Runtime implements WorkerRuntime {
     }
   }
 
-  async #run(call: TaskCall, fn: Function): Promise<void> {
+  async #run(call: TaskCall, fn: AnyFunction): Promise<void> {
     let ok = true;
     let value: unknown;
     beginTask(call.taskId);
@@ -179,7 +187,7 @@ class Runtime implements WorkerRuntime {
     this.#addResult(call.taskId, ok, ok ? value : toWireError(value));
   }
 
-  #runChunk(fn: Function, argLists: unknown[][]): unknown[] | Promise<unknown[]> {
+  #runChunk(fn: AnyFunction, argLists: unknown[][]): unknown[] | Promise<unknown[]> {
     const out = new Array<unknown>(argLists.length);
     for (let i = 0; i < argLists.length; i++) {
       const r = fn(...argLists[i]!);
@@ -190,7 +198,7 @@ class Runtime implements WorkerRuntime {
   }
 
   async #finishChunkAsync(
-    fn: Function,
+    fn: AnyFunction,
     argLists: unknown[][],
     out: unknown[],
     from: number,
@@ -223,6 +231,8 @@ class Runtime implements WorkerRuntime {
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (
-    v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function'
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
   );
 }

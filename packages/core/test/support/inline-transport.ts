@@ -1,5 +1,11 @@
+import type {
+  Frame,
+  Transport,
+  TransportContext,
+  TransportFactory,
+  TransportHandler,
+} from '../../src/transport/index.js';
 import { serveWorker, type WorkerRuntime } from '../../src/worker/index.js';
-import type { Frame, Transport, TransportContext, TransportFactory, TransportHandler } from '../../src/transport/index.js';
 
 /**
  * Core's own test transport: workers are runtimes in this same thread, and frames are

@@ -76,7 +76,12 @@ export function lifecycleSuite(ctx: SuiteContext): void {
   });
 
   it('runs the initializer once in every worker before tasks', async () => {
-    const pool = ctx.make({ maxWorkers: 2, maxInFlight: 1, initializer: tasks.initialize, initargs: ['ready-42'] });
+    const pool = ctx.make({
+      maxWorkers: 2,
+      maxInFlight: 1,
+      initializer: tasks.initialize,
+      initargs: ['ready-42'],
+    });
     const values = await Promise.all([1, 2, 3, 4, 5, 6].map(() => pool.submit(tasks.readInitialized)));
     expect(values).toEqual(Array(6).fill('ready-42'));
   });

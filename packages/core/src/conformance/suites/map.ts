@@ -9,7 +9,8 @@ async function take<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 export function mapSuite(ctx: SuiteContext): void {
-  const gateArgs = (names: string[]) => names.map((n, i) => [ctx.gate.path, n, i] as [string, string, unknown]);
+  const gateArgs = (names: string[]) =>
+    names.map((n, i) => [ctx.gate.path, n, i] as [string, string, unknown]);
 
   it('yields results in input order although they complete out of order', async () => {
     const pool = ctx.make({ maxWorkers: 2, maxInFlight: 1 });
@@ -45,12 +46,31 @@ export function mapSuite(ctx: SuiteContext): void {
     expect(await take(pool.map(tasks.square, items, { chunksize: 3 }))).toEqual(items.map((x) => x * x));
     expect(pool.stats().submitted).toBe(4);
     expect(await take(pool.map(tasks.square, items, { chunksize: 4, unordered: true }))).toHaveLength(10);
-    expect(await take(pool.starmap(tasks.add, [[1, 2], [3, 4], [5, 6]], { chunksize: 2 }))).toEqual([3, 7, 11]);
+    expect(
+      await take(
+        pool.starmap(
+          tasks.add,
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          { chunksize: 2 },
+        ),
+      ),
+    ).toEqual([3, 7, 11]);
   });
 
   it('starmap spreads argument tuples; an empty input yields nothing', async () => {
     const pool = ctx.make();
-    expect(await take(pool.starmap(tasks.add, [[1, 2], [3, 4]]))).toEqual([3, 7]);
+    expect(
+      await take(
+        pool.starmap(tasks.add, [
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toEqual([3, 7]);
     expect(await take(pool.map(tasks.square, []))).toEqual([]);
   });
 

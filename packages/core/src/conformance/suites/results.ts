@@ -15,10 +15,31 @@ export function resultsSuite(ctx: SuiteContext): void {
   it('round-trips every kind of value', async () => {
     const pool = ctx.make();
     const values: unknown[] = [
-      0, -1, 2 ** 31, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'ünïcødé ✓', '', true, false, null, undefined,
-      [1, 'two', [3, { four: 4 }]], { nested: { deep: [null, undefined] } }, new Map([[1, 'a']]), new Set(['x']),
-      new Date(86_400_000), 12345678901234567890n, /re+gex/gi, new Float64Array([1.25, -2.5]), new Uint8Array(5000).fill(9),
-      new Int32Array(2000).fill(-7), new ArrayBuffer(3000), Buffer.from('buffer!'),
+      0,
+      -1,
+      2 ** 31,
+      -0,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      'ünïcødé ✓',
+      '',
+      true,
+      false,
+      null,
+      undefined,
+      [1, 'two', [3, { four: 4 }]],
+      { nested: { deep: [null, undefined] } },
+      new Map([[1, 'a']]),
+      new Set(['x']),
+      new Date(86_400_000),
+      12345678901234567890n,
+      /re+gex/gi,
+      new Float64Array([1.25, -2.5]),
+      new Uint8Array(5000).fill(9),
+      new Int32Array(2000).fill(-7),
+      new ArrayBuffer(3000),
+      Buffer.from('buffer!'),
       { typed: new Float32Array(4096).fill(0.5), list: [new Uint16Array([1, 2, 3])] },
     ];
     const back = await Promise.all(values.map((v) => pool.submit(tasks.echo, v)));
@@ -102,7 +123,9 @@ export function resultsSuite(ctx: SuiteContext): void {
     expect([sum, length]).toEqual([expected, size]);
     const echoed = (await pool.submit(tasks.echo, payload)) as Uint8Array;
     expect(echoed.byteLength).toBe(size);
-    expect(Buffer.compare(Buffer.from(echoed.buffer, echoed.byteOffset, echoed.byteLength), Buffer.from(payload))).toBe(0);
+    expect(
+      Buffer.compare(Buffer.from(echoed.buffer, echoed.byteOffset, echoed.byteLength), Buffer.from(payload)),
+    ).toBe(0);
     const made = await pool.submit(tasks.makePayload, size);
     expect(made.byteLength).toBe(size);
     expect(made[size - 1]).toBe(((size - 1) * 31 + 7) & 0xff);
@@ -111,8 +134,13 @@ export function resultsSuite(ctx: SuiteContext): void {
   it('applies env (and cwd where workers can have their own) in every worker', async () => {
     const dir = os.tmpdir();
     const chdir = ctx.config.capabilities?.chdir ?? true;
-    const pool = ctx.make({ env: { FUTURES_CONFORMANCE_VAR: 'set-for-workers' }, ...(chdir ? { cwd: dir } : {}) });
-    const envs = await Promise.all([1, 2, 3, 4].map(() => pool.submit(tasks.readEnv, 'FUTURES_CONFORMANCE_VAR')));
+    const pool = ctx.make({
+      env: { FUTURES_CONFORMANCE_VAR: 'set-for-workers' },
+      ...(chdir ? { cwd: dir } : {}),
+    });
+    const envs = await Promise.all(
+      [1, 2, 3, 4].map(() => pool.submit(tasks.readEnv, 'FUTURES_CONFORMANCE_VAR')),
+    );
     expect(envs).toEqual(['set-for-workers', 'set-for-workers', 'set-for-workers', 'set-for-workers']);
     if (chdir) expect(await pool.submit(tasks.readCwd)).toBe(dir);
   });
