@@ -1,0 +1,214 @@
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import type { TransportCliHooks } from '@futures/core/transport';
+import { CLI_BIN, CliError, UsageError } from './meta.js';
+import { LineRenderer, type ProgressRenderer, TerminalRenderer } from './progress/view.js';
+import { supervise } from './supervise.js';
+import { chooseTransport, loadProvider, transportPathWithCli } from './transports.js';
+
+/** Parsed `futures run` options. */
+export interface RunOptions {
+  /** Transport name (becomes FUTURES_TRANSPORT). */
+  transport?: string;
+  /** -n: workers (shm, zmq) or ranks (mpi, through the transport's launcher). */
+  workers?: number;
+  progress?: boolean;
+  /** Milliseconds between plain progress lines when stderr is not a terminal. @default 1000 */
+  progressInterval?: number;
+  /** Configuration file (becomes FUTURES_CONFIG). */
+  config?: string;
+  /** -m: run a module resolved from the current directory. */
+  module?: string;
+  /** -c: run this code as an ES module. */
+  code?: string;
+  /** Load TypeScript through tsx even when the entry is JavaScript. */
+  tsx?: boolean;
+  /** -o name=value: transport or core options (become FUTURES_<NAME>). */
+  option?: string[];
+}
+
+const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
+const OPTION_NAME = /^[a-zA-Z][a-zA-Z0-9]*$/;
+
+/** camelCase option name → its FUTURES_ environment variable (as @futures/core names it). */
+export function envNameOf(option: string): string {
+  return `FUTURES_${option.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/** The command line that runs the user's program, and the directory its transports resolve from first. */
+interface ProgramCommand {
+  argv: string[];
+  dir: string;
+  /** How a launcher's ranks run the same program (`futures run` arguments). */
+  spec: string[];
+}
+
+function tsxImport(): string[] {
+  return ['--import', import.meta.resolve('tsx')];
+}
+
+function moduleLooksTs(spec: string, cwd: string): boolean {
+  if (TS_EXTENSIONS.has(path.extname(spec))) return true;
+  try {
+    return TS_EXTENSIONS.has(path.extname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(spec)));
+  } catch {
+    return false;
+  }
+}
+
+function moduleBootstrap(spec: string): string {
+  const s = JSON.stringify(spec);
+  return [
+    "import { fileURLToPath } from 'node:url';",
+    'let url;',
+    `try { url = import.meta.resolve(${s}); } catch (error) {`,
+    `  process.stderr.write('futures run: cannot find module ' + ${s} + ' from ' + process.cwd() + ': ' + error.message + '\\n');`,
+    '  process.exit(2);',
+    '}',
+    "process.argv.splice(1, 0, url.startsWith('file:') ? fileURLToPath(url) : url);",
+    'await import(url);',
+  ].join('\n');
+}
+
+function programCommand(opts: RunOptions, script: string | undefined, args: readonly string[], cwd: string): ProgramCommand {
+  const node = process.execPath;
+  if (opts.module !== undefined) {
+    const loader = opts.tsx || moduleLooksTs(opts.module, cwd) ? tsxImport() : [];
+    let dir = cwd;
+    try {
+      dir = path.dirname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(opts.module));
+    } catch {}
+    return {
+      argv: [node, ...loader, '--input-type=module', '--eval', moduleBootstrap(opts.module), '--', ...args],
+      dir,
+      spec: ['-m', opts.module, ...args],
+    };
+  }
+  if (opts.code !== undefined) {
+    const loader = opts.tsx ? tsxImport() : [];
+    // argv[1] is "-c" as in Python, so process.argv.slice(2) are the arguments as for a script
+    const code = `process.argv.splice(1, 0, '-c');${opts.code}`;
+    return { argv: [node, ...loader, '--input-type=module', '--eval', code, '--', ...args], dir: cwd, spec: ['-c', opts.code, ...args] };
+  }
+  if (script === undefined) {
+    throw new UsageError('missing the program to run: futures run [options] <script> [args...], -m <module> or -c <code>');
+  }
+  const file = path.resolve(cwd, script);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`cannot find the script ${script} (looked for ${file})`);
+  }
+  if (!stat.isFile()) throw new UsageError(`the script ${script} is not a file`);
+  const loader = opts.tsx || TS_EXTENSIONS.has(path.extname(file)) ? tsxImport() : [];
+  return { argv: [node, ...loader, file, ...args], dir: path.dirname(file), spec: [file, ...args] };
+}
+
+function optionEnv(options: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of options) {
+    const eq = o.indexOf('=');
+    const name = eq < 0 ? o : o.slice(0, eq);
+    if (eq < 0 || !OPTION_NAME.test(name)) {
+      throw new UsageError(`option -o expects name=value with a camelCase option name (e.g. -o maxInFlight=8), got "${o}"`);
+    }
+    out[envNameOf(name)] = o.slice(eq + 1);
+  }
+  return out;
+}
+
+/** `futures run`: resolves with the exit status the CLI should exit with. */
+export async function runCommand(opts: RunOptions, script: string | undefined, args: readonly string[]): Promise<number> {
+  const cwd = process.cwd();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (opts.config !== undefined) {
+    const file = path.resolve(cwd, opts.config);
+    if (!fs.existsSync(file)) throw new UsageError(`--config: cannot find ${opts.config} (looked for ${file})`);
+    env.FUTURES_CONFIG = file;
+  }
+  if (opts.transport !== undefined) env.FUTURES_TRANSPORT = opts.transport;
+  Object.assign(env, optionEnv(opts.option ?? []));
+  const program = programCommand(opts, script, args, cwd);
+  env.FUTURES_TRANSPORT_PATH = transportPathWithCli(env);
+
+  const choice = chooseTransport(opts.transport, env, cwd);
+  const provider = await loadProvider(choice, env, [program.dir]);
+  const hooks: TransportCliHooks = provider.cli ?? {};
+
+  // a server process of a launcher-started job (an MPI rank > 0) serves instead of running the program
+  if (hooks.isServerProcess?.()) {
+    if (hooks.serve === undefined) {
+      throw new CliError(`futures: transport "${choice.name}" reports a server process but has no serve() hook`);
+    }
+    return hooks.serve();
+  }
+
+  if (opts.workers !== undefined && hooks.launchCommand && env.FUTURES_LAUNCHED !== choice.name) {
+    const inner = [process.execPath, CLI_BIN, 'run', ...innerRunArgs(opts, choice.name, env), ...program.spec];
+    const launch = hooks.launchCommand(opts.workers, inner);
+    if (launch !== null) {
+      const launchEnv = { ...env, FUTURES_TRANSPORT: choice.name, FUTURES_LAUNCHED: choice.name };
+      return supervise(launch, { env: launchEnv, stdio: 'inherit' });
+    }
+  }
+  if (opts.workers !== undefined) env.FUTURES_MAX_WORKERS = String(opts.workers);
+  return runProgram(program.argv, env, opts);
+}
+
+/** `futures run` arguments for each process a launcher starts (without -n: the launcher made the ranks). */
+function innerRunArgs(opts: RunOptions, transport: string, env: NodeJS.ProcessEnv): string[] {
+  const out = ['--transport', transport];
+  if (opts.progress) out.push('--progress');
+  if (opts.progressInterval !== undefined) out.push('--progress-interval', String(opts.progressInterval));
+  if (env.FUTURES_CONFIG !== undefined && opts.config !== undefined) out.push('--config', env.FUTURES_CONFIG);
+  if (opts.tsx) out.push('--tsx');
+  for (const o of opts.option ?? []) out.push('-o', o);
+  return out;
+}
+
+async function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<number> {
+  if (!opts.progress) return supervise(argv, { env, stdio: 'inherit' });
+  env.FUTURES_PROGRESS = String(process.pid);
+  const terminal = process.stderr.isTTY === true && env.TERM !== 'dumb';
+  // on a terminal the program's terminal output goes through the view, so it does not tear the bars
+  const through = (s: NodeJS.WriteStream): 'pipe' | 'inherit' => (terminal && s.isTTY ? 'pipe' : 'inherit');
+  const stdio: StdioOptions = ['inherit', through(process.stdout), through(process.stderr), 'ipc'];
+  const renderer: ProgressRenderer = terminal
+    ? new TerminalRenderer(process.stderr)
+    : new LineRenderer(process.stderr, opts.progressInterval ?? 1000);
+  try {
+    return await supervise(argv, {
+      env,
+      stdio,
+      onSpawn: (child: ChildProcess) => {
+        child.on('message', (m) => renderer.message(m));
+        if (child.stdout) pipeLines(child.stdout, renderer);
+        if (child.stderr) pipeLines(child.stderr, renderer);
+      },
+    });
+  } finally {
+    renderer.stop();
+  }
+}
+
+function pipeLines(stream: NodeJS.ReadableStream, renderer: ProgressRenderer): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const text = rest + chunk;
+    const end = text.lastIndexOf('\n');
+    if (end < 0) {
+      rest = text;
+      return;
+    }
+    rest = text.slice(end + 1);
+    renderer.log(text.slice(0, end + 1));
+  });
+  stream.on('end', () => {
+    if (rest !== '') renderer.log(`${rest}\n`);
+    rest = '';
+  });
+}
