@@ -15,7 +15,11 @@ function examples(page: string): { title: string; code: string }[] {
   const re = /^(#{1,6} .*)$|^```js\n([\s\S]*?)^```$/gm;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m[1]) heading = m[1].replace(/^#+ /, '');
-    else out.push({ title: `${heading} #${out.filter((e) => e.title.startsWith(heading)).length + 1}`, code: m[2]! });
+    else
+      out.push({
+        title: `${heading} #${out.filter((e) => e.title.startsWith(heading)).length + 1}`,
+        code: m[2]!,
+      });
   }
   return out;
 }

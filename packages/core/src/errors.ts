@@ -42,6 +42,18 @@ export class BrokenExecutorError extends FuturesError {
   readonly code = 'ERR_EXECUTOR_BROKEN';
 }
 
+/**
+ * A running task was aborted through its AbortSignal (`withOptions(fn, { signal })` or a
+ * map's `signal`). `cause` is the abort reason. (A task past its deadline gets TimeoutError.)
+ */
+export class AbortError extends FuturesError {
+  override readonly name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'the task was aborted', options?: FuturesErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** `submit`/`map` after `shutdown()` was called. */
 export class ExecutorShutdownError extends FuturesError {
   override readonly name = 'ExecutorShutdownError';

@@ -1,6 +1,7 @@
 // @futures/core: the public API. This file only re-exports.
 
 export {
+  AbortError,
   BrokenExecutorError,
   CancelledError,
   ExecutorShutdownError,
@@ -22,9 +23,12 @@ export {
   type TaskArgs,
   type TaskFn,
   type TaskLike,
+  type TaskOptions,
   type TaskRef,
   type TaskResult,
   task,
+  type WithOptions,
+  withOptions,
 } from './task.js';
 export type { TransportFactory } from './transport/contract.js';
 export {

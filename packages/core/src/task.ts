@@ -22,11 +22,63 @@ export interface TaskRef<F extends AnyFunction = AnyFunction> {
   readonly __fn?: F;
 }
 
+const WITH_OPTIONS = Symbol.for('@futures/core/WithOptions');
+
+/** Per-submission options (`withOptions(fn, options)`). */
+export interface TaskOptions {
+  /** Aborting it cancels the task while queued, or aborts it while running (AbortError). */
+  signal?: AbortSignal;
+  /** Deadline in ms, counted from when the task starts running; then it is aborted with TimeoutError. @default none */
+  timeout?: number;
+  /** Resubmissions after its worker is lost (overrides the executor's `retries`). */
+  retries?: number;
+}
+
+/** A task with per-submission options, as `submit`/`map` accept it. */
+export interface WithOptions<F extends AnyFunction = AnyFunction> {
+  readonly [WITH_OPTIONS]: true;
+  readonly task: F | TaskRef<F>;
+  readonly options: Readonly<TaskOptions>;
+}
+
 /** What `submit`, `map` and `initializer` accept as a task. */
-export type TaskLike<F extends AnyFunction = AnyFunction> = F | TaskRef<F>;
+export type TaskLike<F extends AnyFunction = AnyFunction> = F | TaskRef<F> | WithOptions<F>;
 
 /** The function type inside a TaskLike. */
-export type TaskFn<T> = T extends TaskRef<infer F> ? F : T extends AnyFunction ? T : never;
+export type TaskFn<T> =
+  T extends WithOptions<infer F> ? F : T extends TaskRef<infer F> ? F : T extends AnyFunction ? T : never;
+
+/**
+ * Attaches per-submission options to a task: `pool.submit(withOptions(fibTask, { timeout: 500, signal }), 30)`.
+ * Throws a TypeError/RangeError naming a bad option.
+ */
+export function withOptions<F extends AnyFunction>(fn: F | TaskRef<F>, options: TaskOptions): WithOptions<F> {
+  checkTaskOptions(options, 'withOptions()');
+  return Object.freeze({ [WITH_OPTIONS]: true as const, task: fn, options: Object.freeze({ ...options }) });
+}
+
+export function isWithOptions(value: unknown): value is WithOptions {
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WITH_OPTIONS] === true
+  );
+}
+
+/** Validates per-task options (also used by map for its per-task options). */
+export function checkTaskOptions(options: TaskOptions, where: string): void {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${where}: options must be an object`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`${where}: signal must be an AbortSignal`);
+  }
+  if (options.timeout !== undefined && (typeof options.timeout !== 'number' || !(options.timeout > 0))) {
+    throw new RangeError(
+      `${where}: timeout must be a number of milliseconds > 0, got ${String(options.timeout)}`,
+    );
+  }
+  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+    throw new RangeError(`${where}: retries must be an integer >= 0, got ${String(options.retries)}`);
+  }
+}
 /** The awaited result type of a task. */
 export type TaskResult<T> = Awaited<ReturnType<TaskFn<T>>>;
 /** The argument tuple of a task. */
@@ -74,6 +126,7 @@ const specCache = new WeakMap<AnyFunction, FnSpec>();
  * is self-contained. Throws a TypeError naming the captured variables otherwise.
  */
 export function fnSpecOf(fn: unknown, what = 'task'): FnSpec {
+  if (isWithOptions(fn)) return fnSpecOf(fn.task, what);
   if (isTaskRef(fn)) return { kind: 'module', module: fn.module, exportName: fn.exportName };
   if (typeof fn !== 'function') {
     throw new TypeError(

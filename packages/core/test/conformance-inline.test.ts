@@ -7,5 +7,5 @@ import { inline } from './support/inline-transport.js';
 runConformanceSuite({
   name: 'inline (core test transport)',
   createExecutor: (options) => new PoolExecutor({ ...options, transport: inline() }),
-  capabilities: { chdir: false },
+  capabilities: { chdir: false, isolated: false },
 });

@@ -13,6 +13,11 @@ export const CORE_OPTION_SPECS = {
   maxWorkers: { type: 'integer', min: 1, description: 'number of workers' },
   retries: { type: 'integer', min: 0, description: 'times a task is resubmitted after its worker is lost' },
   maxInFlight: { type: 'integer', min: 1, description: 'tasks one worker may hold at once' },
+  abortGraceMs: {
+    type: 'integer',
+    min: 0,
+    description: 'ms an aborted task may run on before its worker is replaced',
+  },
   cwd: { type: 'string', description: 'working directory of the workers' },
   env: { type: 'json', description: 'extra environment variables for the workers (object of strings)' },
   execArgv: { type: 'json', description: 'Node flags for the workers (array of strings)' },
@@ -29,6 +34,7 @@ export interface ResolvedConfig {
   maxWorkers: Sourced<number>;
   retries: number;
   maxInFlight: number;
+  abortGraceMs: number | null;
   cwd: string | null;
   env: Record<string, string> | null;
   execArgv: string[] | null;
@@ -124,6 +130,7 @@ export function resolveConfig(
     maxWorkers,
     retries: (core('retries')?.value as number | undefined) ?? 0,
     maxInFlight: (core('maxInFlight')?.value as number | undefined) ?? DEFAULT_MAX_IN_FLIGHT,
+    abortGraceMs: (core('abortGraceMs')?.value as number | undefined) ?? null,
     cwd: (core('cwd')?.value as string | undefined) ?? null,
     env: (env?.value as Record<string, string> | undefined) ?? null,
     execArgv: (execArgv?.value as string[] | undefined) ?? null,

@@ -14,6 +14,10 @@ export interface ConformanceConfig {
   capabilities?: {
     /** Workers can have their own working directory (processes: yes; threads: no). @default true */
     chdir?: boolean;
+    /** Tasks run apart from the test's own thread (a busy task does not stop the test). @default true */
+    isolated?: boolean;
+    /** The transport can replace a worker (escalation of an ignored abort); MPI cannot. @default true */
+    replaceWorkers?: boolean;
   };
 }
 
@@ -42,6 +46,8 @@ export const tasks = {
   checksum: task<typeof T.checksum>(TASKS_URL, 'checksum'),
   makePayload: task<typeof T.makePayload>(TASKS_URL, 'makePayload'),
   gate: task<typeof T.gate<unknown>>(TASKS_URL, 'gate'),
+  waitForAbort: task<typeof T.waitForAbort>(TASKS_URL, 'waitForAbort'),
+  spinUntilFile: task<typeof T.spinUntilFile>(TASKS_URL, 'spinUntilFile'),
   missingExport: task<() => void>(TASKS_URL, 'noSuchExport'),
   missingModule: task<() => void>(new URL('./no-such-module.js', TASKS_URL), 'default'),
 };

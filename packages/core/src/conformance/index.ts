@@ -2,6 +2,7 @@
 // once and run by every transport's tests. Call runConformanceSuite inside a vitest file.
 import { describe } from 'vitest';
 import { type ConformanceConfig, useSuiteContext } from './context.js';
+import { cancellationSuite } from './suites/cancellation.js';
 import { lifecycleSuite } from './suites/lifecycle.js';
 import { mapSuite } from './suites/map.js';
 import { resultsSuite } from './suites/results.js';
@@ -18,5 +19,6 @@ export function runConformanceSuite(config: ConformanceConfig): void {
     describe('map and starmap', () => mapSuite(ctx));
     describe('wait, asCompleted, cancel, timeouts', () => waitingSuite(ctx));
     describe('lifecycle, initializer, options', () => lifecycleSuite(ctx));
+    describe('abort, deadlines, escalation', () => cancellationSuite(ctx));
   });
 }

@@ -2,7 +2,9 @@
  * Task functions used by the conformance suite, loaded by workers by reference
  * (`@futures/core/conformance/tasks`). They use only their arguments and globals.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { currentSignal } from '../worker/task-context.js';
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -113,4 +115,30 @@ export function gate<T>(socketPath: string, name: string, value: T): Promise<T> 
       if (!released) reject(new Error(`gate ${name}: the test closed the gate without releasing it`));
     });
   });
+}
+
+/** Tells the gate `name` arrived, without waiting to be released. */
+function announce(socketPath: string, name: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sock = net.connect(socketPath, () => sock.end(`${name}\n`, () => resolve()));
+    sock.on('error', reject);
+  });
+}
+
+/** Cooperative: announces itself, waits for its abort signal, reports that it saw it, then stops. */
+export async function waitForAbort(socketPath: string, name: string): Promise<string> {
+  const signal = currentSignal();
+  await announce(socketPath, name);
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  await announce(socketPath, `${name}:observed`);
+  throw new Error(`stopped by abort: ${String(signal.reason)}`);
+}
+
+/** Not cooperative: announces itself, then spins (ignoring any abort) until `releaseFile` exists. */
+export async function spinUntilFile(socketPath: string, name: string, releaseFile: string): Promise<string> {
+  await announce(socketPath, name);
+  while (!fs.existsSync(releaseFile)) {
+    // busy on purpose: a task that never yields and never looks at its signal
+  }
+  return 'finished';
 }

@@ -10,6 +10,12 @@ export class Job {
   resubmitted = false;
   /** Settled and accounted for: guards against counting a job twice. */
   finished = false;
+  /** Per-task deadline in ms from when it starts running (0: none). */
+  timeoutMs = 0;
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+  deadlineTimer: NodeJS.Timeout | null = null;
+  graceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly future: Future<unknown>,
@@ -18,6 +24,16 @@ export class Job {
     readonly args: unknown[],
     public retriesLeft: number,
   ) {}
+
+  /** Drops timers and the signal listener (the job is settled, or its result arrived). */
+  release(): void {
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
+    this.deadlineTimer = null;
+    this.graceTimer = null;
+    if (this.onAbort !== null) this.signal?.removeEventListener('abort', this.onAbort);
+    this.onAbort = null;
+  }
 }
 
 /** A FIFO of jobs with O(1) push/shift and front insertion for resubmitted jobs. */

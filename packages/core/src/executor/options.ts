@@ -27,6 +27,12 @@ export interface PoolExecutorOptions {
   retries?: number;
   /** Tasks one worker may hold at once (running plus queued at it); more gives throughput, fewer balance. @default 64 */
   maxInFlight?: number;
+  /**
+   * Escalation: a task that ignores its abort (or deadline) for this many ms has its worker
+   * replaced (threads terminated, processes killed; MPI cannot: the task runs on and its
+   * result is discarded). @default undefined (never escalate)
+   */
+  abortGraceMs?: number;
 }
 
 export interface ShutdownOptions {
@@ -45,4 +51,10 @@ export interface MapOptions {
   unordered?: boolean;
   /** At most this many chunks submitted and not yet consumed (for huge or endless iterables). @default unbounded */
   buffersize?: number;
+  /** Aborts the whole map: queued tasks are cancelled, running ones aborted. */
+  signal?: AbortSignal;
+  /** Deadline of each task in ms, counted from when it starts running (TimeoutError). @default none */
+  taskTimeout?: number;
+  /** Resubmissions of each task after its worker is lost. @default the executor's `retries` */
+  retries?: number;
 }

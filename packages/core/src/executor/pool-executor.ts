@@ -2,7 +2,14 @@ import { loadTransport } from '../config/load-transport.js';
 import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
 import { BrokenExecutorError, ExecutorShutdownError, optionRangeError, optionTypeError } from '../errors.js';
 import { Future } from '../future.js';
-import type { TaskArgs, TaskLike, TaskResult } from '../task.js';
+import {
+  checkTaskOptions,
+  isWithOptions,
+  type TaskArgs,
+  type TaskLike,
+  type TaskOptions,
+  type TaskResult,
+} from '../task.js';
 import type { Transport } from '../transport/contract.js';
 import { CallMode } from '../transport/protocol.js';
 import { FnRegistry } from './fn-registry.js';
@@ -78,6 +85,7 @@ export class PoolExecutor implements Executor {
       this.#fns,
       {
         maxInFlight: this.#config.maxInFlight,
+        abortGraceMs: this.#config.abortGraceMs,
         init: {
           initializer,
           initargs: options.initargs ?? [],
@@ -142,7 +150,7 @@ export class PoolExecutor implements Executor {
     options: MapOptions = {},
   ): AsyncIterableIterator<TaskResult<T>> {
     return runMap(
-      this.#mapSubmitter(fn),
+      this.#mapSubmitter(fn, options),
       iterable as Iterable<unknown>,
       options,
       false,
@@ -155,7 +163,7 @@ export class PoolExecutor implements Executor {
     options: MapOptions = {},
   ): AsyncIterableIterator<TaskResult<T>> {
     return runMap(
-      this.#mapSubmitter(fn),
+      this.#mapSubmitter(fn, options),
       iterable as Iterable<unknown>,
       options,
       true,
@@ -181,15 +189,26 @@ export class PoolExecutor implements Executor {
     return this.shutdown();
   }
 
-  #mapSubmitter(fn: TaskLike): (mode: CallMode, args: unknown[]) => Future<unknown> {
-    // validate the function once, at the call, so map() throws like Python's does
+  #mapSubmitter(fn: TaskLike, options: MapOptions): (mode: CallMode, args: unknown[]) => Future<unknown> {
+    // validate the function and the per-task options once, at the call, as Python's map does
     if (this.#state === 'shutdown') throw new ExecutorShutdownError();
     this.#fns.idOf(fn);
-    return (mode, args) => this.#submit(fn, mode, args);
+    const perTask: TaskOptions = {};
+    if (options.signal !== undefined) perTask.signal = options.signal;
+    if (options.taskTimeout !== undefined) perTask.timeout = options.taskTimeout;
+    if (options.retries !== undefined) perTask.retries = options.retries;
+    checkTaskOptions(perTask, 'map()');
+    const taskOptions = Object.keys(perTask).length > 0 ? perTask : undefined;
+    return (mode, args) => this.#submit(fn, mode, args, taskOptions);
   }
 
-  #submit(fn: unknown, mode: CallMode, args: unknown[]): Future<unknown> {
+  #submit(fn: unknown, mode: CallMode, args: unknown[], mapOptions?: TaskOptions): Future<unknown> {
     const future = new Future<unknown>();
+    let options = mapOptions;
+    if (isWithOptions(fn)) {
+      options = fn.options;
+      fn = fn.task;
+    }
     if (this.#state === 'shutdown' || this.#state === 'broken') {
       future.setException(this.#brokenError ?? new ExecutorShutdownError());
       return future;
@@ -201,7 +220,12 @@ export class PoolExecutor implements Executor {
       future.setException(error);
       return future;
     }
-    this.#scheduler.enqueue(new Job(future, fnId, mode, args, this.#config.retries));
+    const job = new Job(future, fnId, mode, args, options?.retries ?? this.#config.retries);
+    if (options !== undefined) {
+      job.timeoutMs = options.timeout ?? 0;
+      job.signal = options.signal ?? null;
+    }
+    this.#scheduler.enqueue(job);
     if (this.#state === 'new') void this.#ensureStarted().catch(() => {});
     return future;
   }

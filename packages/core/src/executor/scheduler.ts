@@ -1,6 +1,12 @@
-import { BrokenExecutorError, SerializationError, WorkerLostError } from '../errors.js';
+import {
+  AbortError,
+  BrokenExecutorError,
+  SerializationError,
+  TimeoutError,
+  WorkerLostError,
+} from '../errors.js';
 import type { Future } from '../future.js';
-import { fromWireError, type WorkerIdentity } from '../serialization/errors-wire.js';
+import { fromWireError } from '../serialization/errors-wire.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
 import {
   decodeWorkerMessage,
@@ -12,22 +18,12 @@ import type { FnDef, InitPayload } from '../transport/protocol.js';
 import type { FnRegistry } from './fn-registry.js';
 import { type Job, JobQueue } from './job.js';
 import { type ExecutorStats, StatsCounters } from './stats.js';
-
-/** One worker as the scheduler sees it. */
-class WorkerSlot {
-  ready = false;
-  inFlight = 0;
-  completed = 0;
-  /** fnIds whose definition this worker has received. */
-  readonly known: boolean[] = [];
-  identity: WorkerIdentity;
-  constructor(readonly id: number) {
-    this.identity = { workerId: id, host: '?', pid: 0 };
-  }
-}
+import { WorkerSlot } from './worker-slot.js';
 
 export interface SchedulerSettings {
   maxInFlight: number;
+  /** Escalation grace (ms) for aborted tasks; null: never replace the worker. */
+  abortGraceMs: number | null;
   init: Omit<InitPayload, 'workerId'>;
 }
 
@@ -86,7 +82,52 @@ export class Scheduler implements TransportHandler {
     this.stats.submitted++;
     job.future._onCancel = () => this.#cancelled(job);
     this.#queue.push(job);
+    const signal = job.signal;
+    if (signal !== null) {
+      if (signal.aborted) {
+        job.future.cancel();
+        return;
+      }
+      job.onAbort = () => this.abort(job, new AbortError('the task was aborted', { cause: signal.reason }));
+      signal.addEventListener('abort', job.onAbort, { once: true });
+    }
     this.#scheduleDispatch();
+  }
+
+  /**
+   * Aborts a job: a queued one is cancelled; a running one fails now with `error` and its
+   * worker is told (the task sees its signal fire); its late result is discarded. With
+   * escalation on, a task still running after the grace period gets its worker replaced.
+   */
+  abort(job: Job, error: Error): void {
+    if (job.finished) return;
+    if (job.future.state === 'PENDING') {
+      job.future.cancel();
+      return;
+    }
+    this.stats.failed++;
+    this.#finish(job);
+    job.future.setException(error);
+    if (job.workerId < 0) {
+      this.#queue.live--; // queued again for a retry: the queue skips it as finished
+      return;
+    }
+    const workerId = job.workerId;
+    this.#transport?.send(
+      workerId,
+      encodeControllerMessage({ type: 'abort', taskId: job.taskId, reason: error.message }),
+    );
+    const grace = this.settings.abortGraceMs;
+    const transport = this.#transport;
+    if (grace !== null && transport?.terminateWorker !== undefined) {
+      job.graceTimer = setTimeout(() => {
+        job.graceTimer = null;
+        const slot = this.#slots.get(workerId);
+        if (this.#inflight.get(job.taskId) !== job || slot === undefined) return; // it stopped in time
+        slot.escalated = true;
+        transport.terminateWorker!(workerId);
+      }, grace);
+    }
   }
 
   /** Cancels every queued job (shutdown({ cancelFutures: true })). */
@@ -177,6 +218,15 @@ export class Scheduler implements TransportHandler {
     for (const job of [...this.#inflight.values()]) {
       if (job.workerId !== workerId) continue;
       this.#inflight.delete(job.taskId);
+      job.release();
+      if (job.finished) continue; // the aborted task that caused the escalation
+      if (slot.escalated && !this.#stopped) {
+        // queued behind the task that ignored its abort: it never ran, so it costs no retry
+        job.resubmitted = true;
+        job.workerId = -1;
+        this.#queue.unshift(job);
+        continue;
+      }
       if (job.retriesLeft > 0 && !this.#stopped) {
         job.retriesLeft--;
         job.resubmitted = true;
@@ -236,6 +286,11 @@ export class Scheduler implements TransportHandler {
     while (jobs.length < room) {
       const job = this.#takeQueued();
       if (job === undefined) break;
+      if (job.timeoutMs > 0 && slot.inFlight + jobs.length > 0) {
+        // A deadline counts from when the task starts: hand it only to an idle worker.
+        this.#queue.unshift(job);
+        break;
+      }
       if (!job.resubmitted && !job.future.setRunningOrNotifyCancel()) continue; // unreachable: cancel marks the job finished
       jobs.push(job);
       if (slot.known[job.fnId] !== true) {
@@ -265,6 +320,13 @@ export class Scheduler implements TransportHandler {
       job.workerId = slot.id;
       this.#inflight.set(job.taskId, job);
       slot.inFlight++;
+      if (job.timeoutMs > 0 && job.deadlineTimer === null) {
+        const ms = job.timeoutMs;
+        job.deadlineTimer = setTimeout(() => {
+          job.deadlineTimer = null;
+          this.abort(job, new TimeoutError(`the task ran past its ${ms} ms deadline`));
+        }, ms);
+      }
     }
     if (batch.count > 0) this.#transport!.send(slot.id, batch.finish());
   }
@@ -287,6 +349,8 @@ export class Scheduler implements TransportHandler {
     const slot = this.#resultSlot!;
     slot.inFlight--;
     slot.completed++;
+    job.release();
+    if (job.finished) return; // aborted: its future already failed, the late result is dropped
     if (ok) {
       this.stats.completed++;
       this.#finish(job);
@@ -320,6 +384,13 @@ export class Scheduler implements TransportHandler {
   #finish(job: Job): void {
     if (job.finished) return;
     job.finished = true;
+    if (job.onAbort !== null || job.deadlineTimer !== null) {
+      // keep the grace timer of an aborted running job; drop the rest
+      if (job.deadlineTimer !== null) clearTimeout(job.deadlineTimer);
+      job.deadlineTimer = null;
+      if (job.onAbort !== null) job.signal?.removeEventListener('abort', job.onAbort);
+      job.onAbort = null;
+    }
     if (--this.#outstanding === 0) {
       this.#transport?.setActive(false);
       this.events.idle();

@@ -7,17 +7,27 @@ import type { FnSpec } from '../transport/protocol.js';
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 /** Imports a module once per worker. */
-function importOnce(specifier: string): Promise<Record<string, unknown>> {
+function importOnce(specifier: string, beforeImport?: BeforeImport): Promise<Record<string, unknown>> {
   let m = modules.get(specifier);
   if (m === undefined) {
-    m = import(specifier) as Promise<Record<string, unknown>>;
+    m = (
+      beforeImport === undefined
+        ? import(specifier)
+        : Promise.resolve(beforeImport(specifier)).then(() => import(specifier))
+    ) as Promise<Record<string, unknown>>;
     modules.set(specifier, m);
   }
   return m;
 }
 
 /** Resolves a task's function in this worker. Rejects with TaskLoadError naming module and export. */
-export async function loadFunction(spec: FnSpec, baseDir: string | null): Promise<AnyFunction> {
+type BeforeImport = (specifier: string) => void | Promise<void>;
+
+export async function loadFunction(
+  spec: FnSpec,
+  baseDir: string | null,
+  beforeImport?: BeforeImport,
+): Promise<AnyFunction> {
   if (spec.kind === 'source') {
     try {
       const fn: unknown = new Function(`"use strict"; return (${spec.source});`)();
@@ -38,7 +48,7 @@ export async function loadFunction(spec: FnSpec, baseDir: string | null): Promis
   }
   let mod: Record<string, unknown>;
   try {
-    mod = await importOnce(specifier);
+    mod = await importOnce(specifier, beforeImport);
   } catch (error) {
     throw new TaskLoadError(
       `cannot import task module ${spec.module}: ${(error as Error).message} (check the path or URL passed to task())`,

@@ -18,8 +18,14 @@ type Loaded = AnyFunction | Promise<AnyFunction> | Error;
 
 /** Results are sent when the queue drains, or sooner when this many are waiting ... */
 const FLUSH_COUNT = 256;
-/** ... or when the oldest unsent result is this old (ms), so long batches still stream. */
+/** ... or when the oldest unsent result is this old (ms), so long batches still stream ... */
 const FLUSH_AGE_MS = 2;
+/**
+ * ... or before starting a task whose function is not known to be quick (its average run
+ * is longer than this, in ms, or it never ran here): a long task must not hold back the
+ * results of the quick ones before it. Tiny tasks keep their batching.
+ */
+const QUICK_TASK_MS = 0.05;
 
 export interface WorkerRuntime {
   /** Hands one frame from the controller to the runtime. */
@@ -28,13 +34,22 @@ export interface WorkerRuntime {
   readonly idle: boolean;
 }
 
+export interface WorkerRuntimeOptions {
+  /**
+   * Called with a module's specifier before this worker first imports it (task modules and
+   * the initializer's); the import waits for the returned promise. A transport uses it to
+   * register a loader only when needed (e.g. TypeScript for `.ts` task modules).
+   */
+  beforeImport?(specifier: string): void | Promise<void>;
+}
+
 /**
  * Serves tasks on one worker, for every transport: decodes frames, imports task modules
  * once and caches them, runs tasks one at a time in arrival order (sync and async),
  * runs the initializer, applies env/cwd, and sends results back in batches.
  */
-export function serveWorker(endpoint: WorkerEndpoint): WorkerRuntime {
-  return new Runtime(endpoint);
+export function serveWorker(endpoint: WorkerEndpoint, options: WorkerRuntimeOptions = {}): WorkerRuntime {
+  return new Runtime(endpoint, options.beforeImport);
 }
 
 class Runtime implements WorkerRuntime {
@@ -49,9 +64,16 @@ class Runtime implements WorkerRuntime {
   readonly #results = new ResultBatchWriter();
   #oldestUnsent = 0;
   #baseDir: string | null = null;
+  /** Average run time (ms) per function id, to decide when to flush before a task. */
+  readonly #avgMs: number[] = [];
+  /** Tasks aborted while still queued here: they are answered without running. */
+  readonly #abortedQueued = new Set<number>();
 
-  constructor(endpoint: WorkerEndpoint) {
+  readonly #beforeImport: WorkerRuntimeOptions['beforeImport'];
+
+  constructor(endpoint: WorkerEndpoint, beforeImport?: WorkerRuntimeOptions['beforeImport']) {
     this.#endpoint = endpoint;
+    this.#beforeImport = beforeImport;
   }
 
   get idle(): boolean {
@@ -71,7 +93,11 @@ class Runtime implements WorkerRuntime {
         this.#pump();
         break;
       case 'abort':
-        abortTask(msg.taskId, msg.reason);
+        if (!abortTask(msg.taskId, msg.reason)) {
+          for (let i = this.#head; i < this.#queue.length; i++) {
+            if (this.#queue[i]!.taskId === msg.taskId) this.#abortedQueued.add(msg.taskId);
+          }
+        }
         break;
       case 'stop':
         this.#stopping = true;
@@ -95,7 +121,7 @@ class Runtime implements WorkerRuntime {
         }
       }
       if (init.initializer) {
-        const fn = await loadFunction(init.initializer, this.#baseDir);
+        const fn = await loadFunction(init.initializer, this.#baseDir, this.#beforeImport);
         await fn(...init.initargs);
       }
     } catch (error) {
@@ -108,7 +134,7 @@ class Runtime implements WorkerRuntime {
 
   #define(fnId: number, spec: FnSpec): void {
     if (this.#fns.has(fnId)) return;
-    const loading = loadFunction(spec, this.#baseDir).then(
+    const loading = loadFunction(spec, this.#baseDir, this.#beforeImport).then(
       (fn) => {
         this.#fns.set(fnId, fn);
         return fn;
@@ -153,8 +179,18 @@ class Runtime implements WorkerRuntime {
       }
       if (fn === undefined)
         fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
-      if (fn instanceof Error) this.#addResult(call.taskId, false, toWireError(fn));
-      else await this.#run(call, fn);
+      if (this.#abortedQueued.delete(call.taskId)) {
+        this.#addResult(call.taskId, false, toWireError(new Error('aborted before it started')));
+      } else if (fn instanceof Error) {
+        this.#addResult(call.taskId, false, toWireError(fn));
+      } else {
+        const avg = this.#avgMs[call.fnId];
+        if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#flush();
+        const started = performance.now();
+        await this.#run(call, fn);
+        const took = performance.now() - started;
+        this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
+      }
       if (this.#results.count >= FLUSH_COUNT || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
         this.#flush();
     }

@@ -9,14 +9,22 @@ interface TaskContext {
   controller: AbortController | null;
 }
 
-let current: TaskContext | null = null;
+// Kept on globalThis under a registered symbol: a task module may load another copy of
+// @futures/core than the runtime did (two installed versions, or source vs build), and
+// currentSignal() must still see the task that runs now.
+const SLOT = Symbol.for('@futures/core/currentTask');
+const holder = globalThis as unknown as Record<symbol, TaskContext | null | undefined>;
+
+function currentTask(): TaskContext | null {
+  return holder[SLOT] ?? null;
+}
 
 export function beginTask(taskId: number): void {
-  current = { taskId, controller: null };
+  holder[SLOT] = { taskId, controller: null };
 }
 
 export function endTask(): void {
-  current = null;
+  holder[SLOT] = null;
 }
 
 /**
@@ -24,14 +32,17 @@ export function endTask(): void {
  * the task. Read it at the start of the task (before the first await).
  */
 export function currentSignal(): AbortSignal {
+  const current = currentTask();
   if (current === null) throw new Error('currentSignal() is only available while a task runs in a worker');
   current.controller ??= new AbortController();
   return current.controller.signal;
 }
 
-/** Aborts the task's signal if it is the one running; otherwise a no-op (it already finished). */
-export function abortTask(taskId: number, reason: unknown): void {
-  if (current === null || current.taskId !== taskId) return;
+/** Aborts the task's signal if it is the one running now; false otherwise. */
+export function abortTask(taskId: number, reason: unknown): boolean {
+  const current = currentTask();
+  if (current === null || current.taskId !== taskId) return false;
   current.controller ??= new AbortController();
   current.controller.abort(reason);
+  return true;
 }
