@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, pool: 'forks' },
+  test: {
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    pool: 'forks',
+  },
 });

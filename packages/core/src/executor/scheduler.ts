@@ -329,6 +329,7 @@ export class Scheduler implements TransportHandler {
       }
     }
     if (batch.count > 0) this.#transport!.send(slot.id, batch.finish());
+    slot.track();
   }
 
   /** The next queued job that is still live (cancelled ones are skipped: they were counted out already). */
@@ -349,6 +350,7 @@ export class Scheduler implements TransportHandler {
     const slot = this.#resultSlot!;
     slot.inFlight--;
     slot.completed++;
+    if (slot.inFlight === 0) slot.track();
     job.release();
     if (job.finished) return; // aborted: its future already failed, the late result is dropped
     if (ok) {

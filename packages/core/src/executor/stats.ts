@@ -7,6 +7,8 @@ export interface WorkerStats {
   inFlight: number;
   /** Tasks it has finished. */
   completed: number;
+  /** Fraction of its life so far (0..1) during which it held at least one task. */
+  utilization: number;
 }
 
 /** A point-in-time view of an executor, for progress displays and monitoring. */
@@ -41,9 +43,12 @@ export class StatsCounters {
       id: number;
       inFlight: number;
       completed: number;
+      joinedAt: number;
       identity: { host: string; pid: number };
+      busyTotal(now: number): number;
     }[],
   ): ExecutorStats {
+    const now = performance.now();
     return {
       submitted: this.submitted,
       completed: this.completed,
@@ -58,6 +63,7 @@ export class StatsCounters {
         pid: s.identity.pid,
         inFlight: s.inFlight,
         completed: s.completed,
+        utilization: now > s.joinedAt ? Math.min(1, s.busyTotal(now) / (now - s.joinedAt)) : 0,
       })),
       uptimeMs: this.startedAt === 0 ? 0 : performance.now() - this.startedAt,
     };

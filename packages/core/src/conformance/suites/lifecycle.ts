@@ -11,7 +11,11 @@ export function lifecycleSuite(ctx: SuiteContext): void {
     expect(pool.numWorkers).toBe(2);
     expect(pool.stats().workers).toHaveLength(2);
     expect(await pool.submit(tasks.add, 1, 1)).toBe(2);
-    expect(pool.stats().completed).toBe(1);
+    const stats = pool.stats();
+    expect(stats.completed).toBe(1);
+    expect(stats.workers.reduce((n, w) => n + w.completed, 0)).toBe(1);
+    for (const w of stats.workers) expect(w.utilization).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...stats.workers.map((w) => w.utilization))).toBeGreaterThan(0);
   });
 
   it('shutdown() waits for queued and running tasks to finish', async () => {
