@@ -1,3 +1,6 @@
+/**
+ * @module @futures/core
+ */
 // @futures/core: the public API. This file only re-exports.
 
 export {
@@ -6,6 +9,7 @@ export {
   CancelledError,
   ExecutorShutdownError,
   FuturesError,
+  type FuturesErrorOptions,
   RemoteError,
   SerializationError,
   TaskLoadError,

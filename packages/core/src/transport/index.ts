@@ -1,3 +1,6 @@
+/**
+ * @module @futures/core/transport
+ */
 // The contract transport packages implement (`@futures/core/transport`).
 
 export { loadTransportProvider } from '../config/load-transport.js';

@@ -1,3 +1,6 @@
+/**
+ * @module @futures/core/worker
+ */
 // The worker side (`@futures/core/worker`): transports' worker entries call serveWorker;
 // task modules read their abort signal through currentSignal.
 export { serveWorker, type WorkerRuntime, type WorkerRuntimeOptions } from './runtime.js';
