@@ -46,16 +46,18 @@ export function wait<F extends Future<unknown>>(
     for (const f of all) (f.done() ? done : notDone).add(f);
     return { done, notDone };
   };
-  const satisfied = (): boolean => {
-    let doneCount = 0;
-    for (const f of all) {
-      if (!f.done()) continue;
-      doneCount++;
-      if (returnWhen === FIRST_COMPLETED) return true;
-      if (returnWhen === FIRST_EXCEPTION && failedWithError(f)) return true;
-    }
-    return doneCount === all.size;
-  };
+  // Counted once per completion (not rescanned), so waiting on many futures stays linear.
+  let doneCount = 0;
+  let anyFailed = false;
+  for (const f of all) {
+    if (!f.done()) continue;
+    doneCount++;
+    if (failedWithError(f)) anyFailed = true;
+  }
+  const satisfied = (): boolean =>
+    doneCount === all.size ||
+    (returnWhen === FIRST_COMPLETED && doneCount > 0) ||
+    (returnWhen === FIRST_EXCEPTION && anyFailed);
   if (satisfied() || timeout === 0) return Promise.resolve(snapshot());
   return new Promise((resolve) => {
     let finished = false;
@@ -68,10 +70,12 @@ export function wait<F extends Future<unknown>>(
     };
     if (timeout !== undefined) timer = setTimeout(finish, timeout);
     for (const f of all) {
-      if (!f.done())
-        f.addDoneCallback(() => {
-          if (!finished && satisfied()) finish();
-        });
+      if (f.done()) continue;
+      f.addDoneCallback(() => {
+        doneCount++;
+        if (failedWithError(f)) anyFailed = true;
+        if (!finished && satisfied()) finish();
+      });
     }
   });
 }

@@ -27,7 +27,9 @@ it('nothing in core imports a transport package (they are loaded by name at run 
 });
 
 it('src/index.ts only re-exports', () => {
-  const text = fs.readFileSync(path.resolve(import.meta.dirname, '../src/index.ts'), 'utf8');
+  const text = fs
+    .readFileSync(path.resolve(import.meta.dirname, '../src/index.ts'), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '');
   const statements = text
     .split(/;\s*\n/)
     .map((s) => s.replace(/\/\/.*$/gm, '').trim())

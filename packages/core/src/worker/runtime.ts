@@ -16,8 +16,13 @@ import { abortTask, beginTask, endTask } from './task-context.js';
 
 type Loaded = AnyFunction | Promise<AnyFunction> | Error;
 
-/** Results are sent when the queue drains, or sooner when this many are waiting ... */
-const FLUSH_COUNT = 256;
+/**
+ * Results are sent when the queue drains, or sooner when this many are waiting (half of
+ * the last batch received, within bounds: the controller can then send the next batch
+ * while this worker still has work, so it never idles between batches) ...
+ */
+const FLUSH_COUNT_MIN = 8;
+const FLUSH_COUNT_MAX = 256;
 /** ... or when the oldest unsent result is this old (ms), so long batches still stream ... */
 const FLUSH_AGE_MS = 2;
 /**
@@ -68,6 +73,7 @@ class Runtime implements WorkerRuntime {
   readonly #avgMs: number[] = [];
   /** Tasks aborted while still queued here: they are answered without running. */
   readonly #abortedQueued = new Set<number>();
+  #flushCount = FLUSH_COUNT_MAX;
 
   readonly #beforeImport: WorkerRuntimeOptions['beforeImport'];
 
@@ -90,6 +96,7 @@ class Runtime implements WorkerRuntime {
       case 'tasks':
         for (const def of msg.defs) this.#define(def.fnId, def.spec);
         for (const call of msg.calls) this.#queue.push(call);
+        this.#flushCount = Math.max(FLUSH_COUNT_MIN, Math.min(FLUSH_COUNT_MAX, msg.calls.length >> 1));
         this.#pump();
         break;
       case 'abort':
@@ -191,7 +198,7 @@ class Runtime implements WorkerRuntime {
         const took = performance.now() - started;
         this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
       }
-      if (this.#results.count >= FLUSH_COUNT || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
+      if (this.#results.count >= this.#flushCount || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
         this.#flush();
     }
     this.#queue = [];
