@@ -1,8 +1,15 @@
 // @futures/cli: the `futures` command. The executable is dist/bin.js; this entry exposes its parts.
-export { type InfoOptions, type InfoReport, type TransportReport, collectInfo, formatInfo } from './info.js';
+export { collectInfo, formatInfo, type InfoOptions, type InfoReport, type TransportReport } from './info.js';
 export { CliError, UsageError } from './meta.js';
-export { type FinalSummary, isStatsMessage, ProgressModel, type ProgressView, type StatsMessage, type WorkerView } from './progress/model.js';
 export { createProgram, main, splitProgramTail } from './program.js';
+export {
+  type FinalSummary,
+  isStatsMessage,
+  ProgressModel,
+  type ProgressView,
+  type StatsMessage,
+  type WorkerView,
+} from './progress/model.js';
 export { envNameOf, type RunOptions, runCommand } from './run.js';
 export { exitStatus, type SuperviseOptions, supervise } from './supervise.js';
 export { chooseTransport, KNOWN_TRANSPORTS, type TransportChoice } from './transports.js';

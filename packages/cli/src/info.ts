@@ -1,7 +1,13 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { CLI_ROOT, CLI_VERSION, readPackageJson } from './meta.js';
-import { chooseTransport, KNOWN_TRANSPORTS, loadProvider, locateTransportPackage, type TransportChoice } from './transports.js';
+import {
+  chooseTransport,
+  KNOWN_TRANSPORTS,
+  loadProvider,
+  locateTransportPackage,
+  type TransportChoice,
+} from './transports.js';
 
 export interface InfoOptions {
   json?: boolean;
@@ -30,9 +36,17 @@ export interface InfoReport {
   transports: TransportReport[];
 }
 
-async function inspect(name: string, choice: TransportChoice, env: NodeJS.ProcessEnv): Promise<TransportReport> {
+async function inspect(
+  name: string,
+  choice: TransportChoice,
+  env: NodeJS.ProcessEnv,
+): Promise<TransportReport> {
   const pkg = choice.packages[name] ?? `@futures/transport-${name}`;
-  const dirs = [process.cwd(), ...(env.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter).filter(Boolean), CLI_ROOT];
+  const dirs = [
+    process.cwd(),
+    ...(env.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter).filter(Boolean),
+    CLI_ROOT,
+  ];
   const found = locateTransportPackage(pkg, dirs);
   const report: TransportReport = {
     name,
@@ -43,7 +57,14 @@ async function inspect(name: string, choice: TransportChoice, env: NodeJS.Proces
     lines: [],
   };
   if (found === null) {
-    report.lines.push(`not installed: pnpm add ${pkg} (or npm install ${pkg}) in your application`);
+    report.lines.push(`install it: pnpm add ${pkg} (or npm install ${pkg}) in your application`);
+    return report;
+  }
+  if (found.entry === null) {
+    report.status = 'error';
+    report.lines.push(
+      `the package is there but its entry file is missing (not built?): build it (pnpm --filter ${pkg} build) or reinstall it`,
+    );
     return report;
   }
   try {
@@ -73,7 +94,12 @@ export async function collectInfo(opts: InfoOptions): Promise<InfoReport> {
   }
   const names = [...KNOWN_TRANSPORTS, ...Object.keys(choice?.packages ?? {})];
   if (choice !== null && !names.includes(choice.name)) names.push(choice.name);
-  const base: TransportChoice = choice ?? { name: 'shm', source: 'futures info', packages: {}, configFile: null };
+  const base: TransportChoice = choice ?? {
+    name: 'shm',
+    source: 'futures info',
+    packages: {},
+    configFile: null,
+  };
   const transports: TransportReport[] = [];
   for (const name of [...new Set(names)]) transports.push(await inspect(name, base, env));
   let core: InfoReport['core'] = null;

@@ -16,7 +16,10 @@ export interface PackageInfo {
 
 export function readPackageJson(dir: string): PackageInfo | null {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
     if (typeof json.name !== 'string') return null;
     return { name: json.name, version: typeof json.version === 'string' ? json.version : '?', dir };
   } catch {

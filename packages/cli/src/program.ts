@@ -1,8 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { infoCommand } from './info.js';
 import { CLI_VERSION, CliError, UsageError } from './meta.js';
-import { type RunOptions, runCommand } from './run.js';
-import { workerCommand } from './worker.js';
+import type { RunOptions } from './run.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -58,12 +56,22 @@ else zmq.
 Examples:
   futures worker --connect tcp://10.0.0.5:5555 --key-file ~/.futures/key`;
 
+const KEYGEN_HELP = `
+Arguments after the options go to the transport's key command; "futures keygen -- --help"
+shows its own help.
+
+Examples:
+  futures keygen -o futures.key`;
+
 const INFO_HELP = `
 Transports not installed are listed with the command that installs them; transports that
 load but cannot work here (e.g. an MPI addon that was not built) say why and how to fix it.`;
 
 /** Builds the `futures` command tree. `done(code)` receives each action's exit status. */
-export function createProgram(done: (code: number) => void, programTail: readonly string[] = []): Command {
+export function createProgram(
+  done: (code: number | null) => void,
+  programTail: readonly string[] = [],
+): Command {
   const program = new Command('futures')
     .description('Run futures programs on worker threads, MPI or ZeroMQ without changing them.')
     .version(CLI_VERSION, '-V, --version', 'print the version')
@@ -78,21 +86,31 @@ export function createProgram(done: (code: number) => void, programTail: readonl
     .command('run')
     .summary('run a program with its executors on the chosen transport')
     .description('Run a program (script, -m module or -c code) with its executors on the chosen transport.')
-    .usage('[options] <script> [args...]\n       futures run [options] -m <module> [args...]\n       futures run [options] -c <code> [args...]')
-    .addOption(
-      new Option('-t, --transport <name>', 'transport: shm, mpi, zmq, or a name mapped in the config file').argParser(
-        transportName,
-      ),
+    .usage(
+      '[options] <script> [args...]\n       futures run [options] -m <module> [args...]\n       futures run [options] -c <code> [args...]',
     )
-    .addOption(new Option('-n, --workers <N>', 'number of workers (mpi: number of ranks)').argParser(positiveInt))
+    .addOption(
+      new Option(
+        '-t, --transport <name>',
+        'transport: shm, mpi, zmq, or a name mapped in the config file',
+      ).argParser(transportName),
+    )
+    .addOption(
+      new Option('-n, --workers <N>', 'number of workers (mpi: number of ranks)').argParser(positiveInt),
+    )
     .option('--progress', 'show live progress (plain lines when stderr is not a terminal)')
     .addOption(
-      new Option('--progress-interval <ms>', 'milliseconds between plain progress lines (default: 1000)').argParser(
-        positiveInt,
-      ),
+      new Option(
+        '--progress-interval <ms>',
+        'milliseconds between plain progress lines (default: 1000)',
+      ).argParser(positiveInt),
     )
     .option('--config <file>', 'configuration file to use instead of futures.config.json')
-    .addOption(new Option('-m, --module <module>', 'run a module resolved from the current directory').conflicts('code'))
+    .addOption(
+      new Option('-m, --module <module>', 'run a module resolved from the current directory').conflicts(
+        'code',
+      ),
+    )
     .addOption(new Option('-c, --code <code>', 'run this code as an ES module').conflicts('module'))
     .option('--tsx', 'load TypeScript through tsx even when the program is JavaScript')
     .option('-o, --option <name=value>', 'set an executor or transport option (repeatable)', collect)
@@ -107,6 +125,8 @@ export function createProgram(done: (code: number) => void, programTail: readonl
         programArgs = [...(script === undefined ? [] : [script]), ...args];
         script = undefined;
       }
+      // commands load their modules when they run, so --help and --version stay quick
+      const { runCommand } = await import('./run.js');
       done(await runCommand(opts, script, [...programArgs, ...programTail]));
     });
   configureErrors(run, 'futures run');
@@ -124,19 +144,41 @@ export function createProgram(done: (code: number) => void, programTail: readonl
     .passThroughOptions()
     .addHelpText('after', WORKER_HELP)
     .action(async (args: string[], opts: { transport?: string; config?: string }) => {
+      const { workerCommand } = await import('./worker.js');
       done(await workerCommand(opts, args));
     });
   configureErrors(worker, 'futures worker');
 
+  const keygen = program
+    .command('keygen')
+    .summary('make a cluster key for authenticated workers (zmq)')
+    .description("Make a key that lets remote workers join a pool, with the transport's own key command.")
+    .usage('[options] [keygen arguments...]')
+    .addOption(new Option('-t, --transport <name>', 'transport (default: zmq)').argParser(transportName))
+    .option('--config <file>', 'configuration file to use instead of futures.config.json')
+    .version(CLI_VERSION, '-V, --version', 'print the version')
+    .argument('[args...]', "arguments for the transport's key command, e.g. -o futures.key")
+    .allowUnknownOption()
+    .passThroughOptions()
+    .addHelpText('after', KEYGEN_HELP)
+    .action(async (args: string[], opts: { transport?: string; config?: string }) => {
+      const { transportCommand } = await import('./worker.js');
+      done(await transportCommand('keygen', opts, args));
+    });
+  configureErrors(keygen, 'futures keygen');
+
   const info = program
     .command('info')
     .summary('show versions and which transports can run here')
-    .description('Show the versions of node, the CLI, core and each transport, and which transports load here.')
+    .description(
+      'Show the versions of node, the CLI, core and each transport, and which transports load here.',
+    )
     .option('--json', 'print the report as JSON')
     .option('--config <file>', 'configuration file to use instead of futures.config.json')
     .version(CLI_VERSION, '-V, --version', 'print the version')
     .addHelpText('after', INFO_HELP)
     .action(async (opts: { json?: boolean; config?: string }) => {
+      const { infoCommand } = await import('./info.js');
       done(await infoCommand(opts));
     });
   configureErrors(info, 'futures info');
@@ -145,17 +187,27 @@ export function createProgram(done: (code: number) => void, programTail: readonl
 
 function configureErrors(cmd: Command, prefix: string): void {
   cmd.configureOutput({
-    outputError: (str, write) => write(`${prefix}: ${str.replace(/^error: /, '').trimEnd()} (see '${prefix} --help')\n`),
+    outputError: (str, write) =>
+      write(`${prefix}: ${str.replace(/^error: /, '').trimEnd()} (see '${prefix} --help')\n`),
   });
 }
 
 /** Which command a usage error belongs to, for its message. */
 function commandOf(argv: readonly string[]): string {
   const c = argv[0];
-  return c === 'run' || c === 'worker' || c === 'info' ? `futures ${c}` : 'futures';
+  return c === 'run' || c === 'worker' || c === 'keygen' || c === 'info' ? `futures ${c}` : 'futures';
 }
 
-const RUN_VALUE_OPTIONS = new Set(['-t', '--transport', '-n', '--workers', '--config', '--progress-interval', '-o', '--option']);
+const RUN_VALUE_OPTIONS = new Set([
+  '-t',
+  '--transport',
+  '-n',
+  '--workers',
+  '--config',
+  '--progress-interval',
+  '-o',
+  '--option',
+]);
 
 /**
  * `futures run -m mod ...` and `-c code ...`: every argument after the module or code belongs
@@ -179,14 +231,17 @@ export function splitProgramTail(argv: readonly string[]): { head: string[]; tai
   return { head: all, tail: [] };
 }
 
-/** Runs the CLI with the arguments after `futures`; resolves with the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI with the arguments after `futures`; resolves with the exit status, or null when
+ * the program runs in this process and the process must end by itself.
+ */
+export async function main(argv: readonly string[]): Promise<number | null> {
   if (argv.length === 0) {
-    process.stderr.write("futures: missing command: run, worker or info (see 'futures --help')\n");
+    process.stderr.write("futures: missing command: run, worker, keygen or info (see 'futures --help')\n");
     return 2;
   }
   const { head, tail } = splitProgramTail(argv);
-  let status = 0;
+  let status: number | null = 0;
   const program = createProgram((code) => {
     status = code;
   }, tail);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { TransportCliHooks } from '@futures/core/transport';
+import { type ProgramSpec, runInline } from './inline.js';
 import { CLI_BIN, CliError, UsageError } from './meta.js';
 import { LineRenderer, type ProgressRenderer, TerminalRenderer } from './progress/view.js';
 import { supervise } from './supervise.js';
@@ -42,17 +43,21 @@ interface ProgramCommand {
   argv: string[];
   dir: string;
   /** How a launcher's ranks run the same program (`futures run` arguments). */
-  spec: string[];
+  runArgs: string[];
+  /** The program, for running it in this process. */
+  spec: ProgramSpec;
 }
 
 function tsxImport(): string[] {
-  return ['--import', import.meta.resolve('tsx')];
+  return ['--import', new URL('./register-ts.js', import.meta.url).href];
 }
 
 function moduleLooksTs(spec: string, cwd: string): boolean {
   if (TS_EXTENSIONS.has(path.extname(spec))) return true;
   try {
-    return TS_EXTENSIONS.has(path.extname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(spec)));
+    return TS_EXTENSIONS.has(
+      path.extname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(spec)),
+    );
   } catch {
     return false;
   }
@@ -72,7 +77,12 @@ function moduleBootstrap(spec: string): string {
   ].join('\n');
 }
 
-function programCommand(opts: RunOptions, script: string | undefined, args: readonly string[], cwd: string): ProgramCommand {
+function programCommand(
+  opts: RunOptions,
+  script: string | undefined,
+  args: readonly string[],
+  cwd: string,
+): ProgramCommand {
   const node = process.execPath;
   if (opts.module !== undefined) {
     const loader = opts.tsx || moduleLooksTs(opts.module, cwd) ? tsxImport() : [];
@@ -83,17 +93,25 @@ function programCommand(opts: RunOptions, script: string | undefined, args: read
     return {
       argv: [node, ...loader, '--input-type=module', '--eval', moduleBootstrap(opts.module), '--', ...args],
       dir,
-      spec: ['-m', opts.module, ...args],
+      runArgs: ['-m', opts.module, ...args],
+      spec: { kind: 'module', target: opts.module, args, ts: loader.length > 0 },
     };
   }
   if (opts.code !== undefined) {
     const loader = opts.tsx ? tsxImport() : [];
     // argv[1] is "-c" as in Python, so process.argv.slice(2) are the arguments as for a script
-    const code = `process.argv.splice(1, 0, '-c');${opts.code}`;
-    return { argv: [node, ...loader, '--input-type=module', '--eval', code, '--', ...args], dir: cwd, spec: ['-c', opts.code, ...args] };
+    const argv1 = `data:text/javascript,process.argv.splice(1,0,'-c')`;
+    return {
+      argv: [node, ...loader, '--import', argv1, '--input-type=module', '--eval', opts.code, '--', ...args],
+      dir: cwd,
+      runArgs: ['-c', opts.code, ...args],
+      spec: { kind: 'code', target: opts.code, args, ts: loader.length > 0 },
+    };
   }
   if (script === undefined) {
-    throw new UsageError('missing the program to run: futures run [options] <script> [args...], -m <module> or -c <code>');
+    throw new UsageError(
+      'missing the program to run: futures run [options] <script> [args...], -m <module> or -c <code>',
+    );
   }
   const file = path.resolve(cwd, script);
   let stat: fs.Stats;
@@ -104,7 +122,12 @@ function programCommand(opts: RunOptions, script: string | undefined, args: read
   }
   if (!stat.isFile()) throw new UsageError(`the script ${script} is not a file`);
   const loader = opts.tsx || TS_EXTENSIONS.has(path.extname(file)) ? tsxImport() : [];
-  return { argv: [node, ...loader, file, ...args], dir: path.dirname(file), spec: [file, ...args] };
+  return {
+    argv: [node, ...loader, file, ...args],
+    dir: path.dirname(file),
+    runArgs: [file, ...args],
+    spec: { kind: 'script', target: file, args, ts: loader.length > 0 },
+  };
 }
 
 function optionEnv(options: readonly string[]): Record<string, string> {
@@ -113,20 +136,36 @@ function optionEnv(options: readonly string[]): Record<string, string> {
     const eq = o.indexOf('=');
     const name = eq < 0 ? o : o.slice(0, eq);
     if (eq < 0 || !OPTION_NAME.test(name)) {
-      throw new UsageError(`option -o expects name=value with a camelCase option name (e.g. -o maxInFlight=8), got "${o}"`);
+      throw new UsageError(
+        `option -o expects name=value with a camelCase option name (e.g. -o maxInFlight=8), got "${o}"`,
+      );
     }
     out[envNameOf(name)] = o.slice(eq + 1);
   }
   return out;
 }
 
-/** `futures run`: resolves with the exit status the CLI should exit with. */
-export async function runCommand(opts: RunOptions, script: string | undefined, args: readonly string[]): Promise<number> {
+/**
+ * The CLI hooks, and one the contract may gain: true in every process a transport's launcher
+ * started (the CLI then runs the program in that process).
+ */
+type LaunchHooks = TransportCliHooks & { isLaunched?(): boolean };
+
+/**
+ * `futures run`: resolves with the exit status the CLI should exit with, or null when the
+ * program runs in this process and ends it itself.
+ */
+export async function runCommand(
+  opts: RunOptions,
+  script: string | undefined,
+  args: readonly string[],
+): Promise<number | null> {
   const cwd = process.cwd();
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (opts.config !== undefined) {
     const file = path.resolve(cwd, opts.config);
-    if (!fs.existsSync(file)) throw new UsageError(`--config: cannot find ${opts.config} (looked for ${file})`);
+    if (!fs.existsSync(file))
+      throw new UsageError(`--config: cannot find ${opts.config} (looked for ${file})`);
     env.FUTURES_CONFIG = file;
   }
   if (opts.transport !== undefined) env.FUTURES_TRANSPORT = opts.transport;
@@ -135,19 +174,40 @@ export async function runCommand(opts: RunOptions, script: string | undefined, a
   env.FUTURES_TRANSPORT_PATH = transportPathWithCli(env);
 
   const choice = chooseTransport(opts.transport, env, cwd);
-  const provider = await loadProvider(choice, env, [program.dir]);
-  const hooks: TransportCliHooks = provider.cli ?? {};
+  let hooks: LaunchHooks = {};
+  try {
+    hooks = (await loadProvider(choice, env, [program.dir])).cli ?? {};
+  } catch (error) {
+    // a transport named on the command line must load; one from the environment, the config
+    // file or the default is the program's business (it may choose another one in code)
+    if (opts.transport !== undefined) throw error;
+  }
 
   // a server process of a launcher-started job (an MPI rank > 0) serves instead of running the program
   if (hooks.isServerProcess?.()) {
     if (hooks.serve === undefined) {
-      throw new CliError(`futures: transport "${choice.name}" reports a server process but has no serve() hook`);
+      throw new CliError(
+        `futures: transport "${choice.name}" reports a server process but has no serve() hook`,
+      );
     }
     return hooks.serve();
   }
 
-  if (opts.workers !== undefined && hooks.launchCommand && env.FUTURES_LAUNCHED !== choice.name) {
-    const inner = [process.execPath, CLI_BIN, 'run', ...innerRunArgs(opts, choice.name, env), ...program.spec];
+  // a process the launcher started (MPI rank 0): the job's identity is this process, so the
+  // program runs here rather than in a child
+  if (env.FUTURES_LAUNCHED === choice.name || hooks.isLaunched?.()) {
+    const progress = opts.progress ? { intervalMs: opts.progressInterval ?? 1000 } : null;
+    return runInline(program.spec, env, progress);
+  }
+
+  if (opts.workers !== undefined && hooks.launchCommand) {
+    const inner = [
+      process.execPath,
+      CLI_BIN,
+      'run',
+      ...innerRunArgs(opts, choice.name, env),
+      ...program.runArgs,
+    ];
     const launch = hooks.launchCommand(opts.workers, inner);
     if (launch !== null) {
       const launchEnv = { ...env, FUTURES_TRANSPORT: choice.name, FUTURES_LAUNCHED: choice.name };

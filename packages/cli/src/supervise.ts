@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 /** How long a program has to stop after a forwarded SIGINT/SIGTERM before its process group is killed. */
@@ -22,13 +23,29 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   return n === undefined ? 1 : 128 + n;
 }
 
+/** A live (not zombie) process in group `pgid` exists. Zombies wait for a reaper we cannot be. */
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
   }
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {}
+  }
+  return false;
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {

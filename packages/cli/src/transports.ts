@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { loadTransportProvider, type TransportProvider } from '@futures/core/transport';
+import {
+  type ConfigFile,
+  findConfigFile,
+  loadTransportProvider,
+  type TransportProvider,
+} from '@futures/core/transport';
 import { CLI_ROOT, CliError, type PackageInfo, packageOf } from './meta.js';
 
 /** The transports `futures info` always reports on. */
@@ -20,47 +25,17 @@ export interface TransportChoice {
   configFile: string | null;
 }
 
-interface ConfigSettings {
-  path: string;
-  settings: Record<string, unknown>;
-}
-
 /**
- * Reads the configuration file core would read (FUTURES_CONFIG, else the nearest
- * futures.config.json or package.json "futures" key from `cwd` upward). Mirrors
- * @futures/core's lookup so that the CLI picks the same transport as the program.
+ * The configuration file core would read (FUTURES_CONFIG, else the nearest
+ * futures.config.json or package.json "futures" key from `cwd` upward): core's own lookup,
+ * so that the CLI picks the same transport as the program.
  */
-export function findConfig(cwd: string, explicit: string | undefined): ConfigSettings | null {
-  if (explicit) return readConfig(path.resolve(cwd, explicit), null);
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const own = path.join(dir, 'futures.config.json');
-    if (fs.existsSync(own)) return readConfig(own, null);
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      const found = readConfig(pkg, 'futures');
-      if (found !== null) return found;
-    }
-    if (path.dirname(dir) === dir) return null;
-  }
-}
-
-function readConfig(file: string, key: string | null): ConfigSettings | null {
-  let parsed: unknown;
+export function findConfig(cwd: string, explicit: string | undefined): ConfigFile | null {
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return findConfigFile(cwd, explicit);
   } catch (error) {
-    throw new CliError(`futures: cannot read the configuration file ${file}: ${(error as Error).message}`, {
-      code: 'FUTURES_CONFIG',
-    });
+    throw new CliError((error as Error).message, { code: 'FUTURES_CONFIG', cause: error });
   }
-  const settings = key === null ? parsed : (parsed as Record<string, unknown> | null)?.[key];
-  if (settings === undefined && key !== null) return null;
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
-    throw new CliError(`futures: the settings in ${file} must be a JSON object, e.g. { "transport": "shm" }`, {
-      code: 'FUTURES_CONFIG',
-    });
-  }
-  return { path: file, settings: settings as Record<string, unknown> };
 }
 
 /** Precedence as in core: the --transport flag (it becomes FUTURES_TRANSPORT) > environment > config file > fallback. */
@@ -79,26 +54,37 @@ export function chooseTransport(
   let name: string;
   let source: string;
   if (flag !== undefined) [name, source] = [flag, 'option --transport'];
-  else if (env.FUTURES_TRANSPORT) [name, source] = [env.FUTURES_TRANSPORT, 'environment variable FUTURES_TRANSPORT'];
-  else if (typeof config?.settings.transport === 'string') [name, source] = [config.settings.transport, `config file ${config.path}`];
+  else if (env.FUTURES_TRANSPORT)
+    [name, source] = [env.FUTURES_TRANSPORT, 'environment variable FUTURES_TRANSPORT'];
+  else if (typeof config?.settings.transport === 'string')
+    [name, source] = [config.settings.transport, `config file ${config.path}`];
   else [name, source] = [fallback, 'the default'];
   if (!TRANSPORT_NAME.test(name)) {
-    throw new CliError(`futures: transport (from ${source}) must be a name like "shm", "mpi" or "zmq", got ${JSON.stringify(name)}`, {
-      code: 'FUTURES_CONFIG',
-      exitCode: source === 'option --transport' ? 2 : 1,
-    });
+    throw new CliError(
+      `futures: transport (from ${source}) must be a name like "shm", "mpi" or "zmq", got ${JSON.stringify(name)}`,
+      {
+        code: 'FUTURES_CONFIG',
+        exitCode: source === 'option --transport' ? 2 : 1,
+      },
+    );
   }
   return { name, source, packages, configFile: config?.path ?? null };
 }
 
 /** FUTURES_TRANSPORT_PATH with the CLI's own directory last, so transports resolve from its dependencies. */
 export function transportPathWithCli(env: Env, first: readonly string[] = []): string {
-  const parts = [...first, ...(env.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter), CLI_ROOT].filter((p) => p !== '');
+  const parts = [...first, ...(env.FUTURES_TRANSPORT_PATH ?? '').split(path.delimiter), CLI_ROOT].filter(
+    (p) => p !== '',
+  );
   return [...new Set(parts)].join(path.delimiter);
 }
 
 /** Loads a transport's provider as the program would (its directory first, then the CLI's dependencies). */
-export async function loadProvider(choice: TransportChoice, env: Env, firstDirs: readonly string[] = []): Promise<TransportProvider> {
+export async function loadProvider(
+  choice: TransportChoice,
+  env: Env,
+  firstDirs: readonly string[] = [],
+): Promise<TransportProvider> {
   const environment = { ...env, FUTURES_TRANSPORT_PATH: transportPathWithCli(env, firstDirs) };
   try {
     return await loadTransportProvider(choice.name, choice.source, environment, choice.packages);
@@ -107,12 +93,23 @@ export async function loadProvider(choice: TransportChoice, env: Env, firstDirs:
   }
 }
 
-/** Where the package of a transport would be found (for `futures info`), or null. */
-export function locateTransportPackage(pkg: string, dirs: readonly string[]): { entry: string; info: PackageInfo | null } | null {
+/**
+ * Where the package of a transport would be found (for `futures info`), or null. `entry` is
+ * null when the package is there but its entry file is not (not built).
+ */
+export function locateTransportPackage(
+  pkg: string,
+  dirs: readonly string[],
+): { entry: string | null; info: PackageInfo | null } | null {
   for (const dir of dirs) {
+    const require = createRequire(path.join(dir, '__futures_resolve__.js'));
     try {
-      const entry = fs.realpathSync(createRequire(path.join(dir, '__futures_resolve__.js')).resolve(pkg));
+      const entry = fs.realpathSync(require.resolve(pkg));
       return { entry, info: packageOf(entry, pkg) };
+    } catch {}
+    try {
+      const manifest = fs.realpathSync(require.resolve(`${pkg}/package.json`));
+      return { entry: null, info: packageOf(manifest, pkg) };
     } catch {}
   }
   return null;

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { TransportCliHooks } from '@futures/core/transport';
 import { UsageError } from './meta.js';
 import { chooseTransport, KNOWN_TRANSPORTS, loadProvider } from './transports.js';
 
@@ -7,30 +8,48 @@ export interface WorkerOptions {
   config?: string;
 }
 
+/** Commands a transport provides for `futures <command> ...args`; `keygen` is zmq's (not yet in the contract). */
+type CommandHooks = Pick<TransportCliHooks, 'worker'> & { keygen?(argv: readonly string[]): Promise<number> };
+type CommandName = keyof CommandHooks;
+
+const WHY_NOT: Record<CommandName, string> = {
+  worker: 'its program starts its own workers',
+  keygen: 'it uses no keys',
+};
+
 /**
- * `futures worker [--transport=zmq] ...args`: runs a worker that joins a running pool, through
- * the transport's `cli.worker(argv)` hook. Without --transport: FUTURES_TRANSPORT, the config
- * file's transport, else zmq (the transport whose workers join from outside).
+ * `futures worker` and `futures keygen`: the transport's own command, with the arguments after
+ * the CLI's options. Without --transport: FUTURES_TRANSPORT, the config file's transport, else
+ * zmq (the transport whose workers join from outside).
  */
-export async function workerCommand(opts: WorkerOptions, args: readonly string[]): Promise<number> {
+export async function transportCommand(
+  command: CommandName,
+  opts: WorkerOptions,
+  args: readonly string[],
+): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (opts.config !== undefined) env.FUTURES_CONFIG = path.resolve(opts.config);
   const choice = chooseTransport(opts.transport, env, process.cwd(), 'zmq');
   const provider = await loadProvider(choice, env);
-  const worker = provider.cli?.worker;
-  if (worker === undefined) {
-    const joinable: string[] = [];
+  const hook = (provider.cli as CommandHooks | undefined)?.[command];
+  if (hook === undefined) {
+    const others: string[] = [];
     for (const name of KNOWN_TRANSPORTS) {
       if (name === choice.name) continue;
       try {
-        const p = await loadProvider({ ...choice, name, source: 'futures worker' }, env);
-        if (p.cli?.worker) joinable.push(name);
+        const p = await loadProvider({ ...choice, name, source: `futures ${command}` }, env);
+        if ((p.cli as CommandHooks | undefined)?.[command]) others.push(name);
       } catch {}
     }
-    const hint = joinable.length > 0 ? ` Transports with worker commands here: ${joinable.join(', ')}.` : '';
+    const hint = others.length > 0 ? ` Transports with one here: ${others.join(', ')}.` : '';
     throw new UsageError(
-      `transport "${choice.name}" (from ${choice.source}) has no worker command: its program starts its own workers.${hint}`,
+      `transport "${choice.name}" (from ${choice.source}) has no ${command} command: ${WHY_NOT[command]}.${hint}`,
     );
   }
-  return worker(args);
+  return hook(args);
+}
+
+/** `futures worker [--transport=zmq] ...args`: a worker that joins a running pool. */
+export function workerCommand(opts: WorkerOptions, args: readonly string[]): Promise<number> {
+  return transportCommand('worker', opts, args);
 }

@@ -41,7 +41,8 @@ export function formatLine(v: ProgressView): string {
       .slice(0, MAX_WORKERS_IN_LINE)
       .map((w) => `${w.label} ${percent(w.utilisation)}`)
       .join(' ');
-    const more = v.workers.length > MAX_WORKERS_IN_LINE ? ` +${v.workers.length - MAX_WORKERS_IN_LINE} more` : '';
+    const more =
+      v.workers.length > MAX_WORKERS_IN_LINE ? ` +${v.workers.length - MAX_WORKERS_IN_LINE} more` : '';
     parts.push(`${v.workers.length} workers, util ${percent(utilisationOf(v.workers))} (${shown}${more})`);
   }
   parts.push(formatDuration(v.uptimeMs));

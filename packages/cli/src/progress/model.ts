@@ -27,7 +27,7 @@ export function isStatsMessage(m: unknown): m is StatsMessage {
 export interface WorkerView {
   key: string;
   label: string;
-  /** Fraction of recent samples in which the worker had work (0..1). */
+  /** Share of the last couple of seconds in which the worker held work (0..1). */
   utilisation: number;
   inFlight: number;
   completed: number;
@@ -60,18 +60,34 @@ export interface FinalSummary {
   rate: number;
 }
 
-const RATE_WINDOW_MS = 2000;
-const UTILISATION_SAMPLES = 10;
+const RATE_WINDOW_MS = 1000;
+const UTILISATION_WINDOW_MS = 2000;
+
+interface WorkerTrack {
+  /** When the worker joined, in the executor's uptime (0 for the workers of the first snapshot). */
+  joined: number;
+  /** Busy milliseconds so far, at uptime t. */
+  busy: { t: number; ms: number }[];
+}
 
 interface Track {
   transport: string;
   stats: ExecutorStats;
   final: boolean;
+  snapshots: number;
   samples: { t: number; finished: number }[];
-  workers: Map<number, { busy: boolean[]; completed: number }>;
+  workers: Map<number, WorkerTrack>;
 }
 
 const finishedOf = (s: ExecutorStats): number => s.completed + s.failed + s.cancelled;
+
+/** The busy share over the last couple of seconds (the lifetime share until two snapshots exist). */
+function recentUtilisation(h: WorkerTrack | undefined, lifetime: number): number {
+  const a = h?.busy[0];
+  const b = h?.busy[h.busy.length - 1];
+  if (a === undefined || b === undefined || b.t <= a.t) return lifetime;
+  return Math.min(1, Math.max(0, (b.ms - a.ms) / (b.t - a.t)));
+}
 
 /** Aggregates the snapshots of every executor of one program into what the views draw. */
 export class ProgressModel {
@@ -81,26 +97,35 @@ export class ProgressModel {
   update(msg: StatsMessage): FinalSummary | null {
     let track = this.#tracks.get(msg.id);
     if (track === undefined) {
-      track = { transport: msg.transport, stats: msg.stats, final: false, samples: [], workers: new Map() };
+      track = {
+        transport: msg.transport,
+        stats: msg.stats,
+        final: false,
+        snapshots: 0,
+        samples: [],
+        workers: new Map(),
+      };
       this.#tracks.set(msg.id, track);
     }
     if (track.final) return null;
     const s = msg.stats;
     track.stats = s;
+    track.snapshots++;
     track.samples.push({ t: s.uptimeMs, finished: finishedOf(s) });
-    while (track.samples.length > 2 && track.samples[0]!.t < s.uptimeMs - RATE_WINDOW_MS) track.samples.shift();
+    while (track.samples.length > 2 && track.samples[0]!.t < s.uptimeMs - RATE_WINDOW_MS)
+      track.samples.shift();
     const seen = new Set<number>();
     for (const w of s.workers) {
       seen.add(w.workerId);
       let h = track.workers.get(w.workerId);
       if (h === undefined) {
-        h = { busy: [], completed: w.completed };
+        // a worker first seen later (a replacement, a zmq peer) joined since the last snapshot
+        h = { joined: track.snapshots === 1 ? 0 : s.uptimeMs, busy: [] };
         track.workers.set(w.workerId, h);
       }
-      // busy if it holds work now or finished some since the last snapshot
-      h.busy.push(w.inFlight > 0 || w.completed > h.completed);
-      if (h.busy.length > UTILISATION_SAMPLES) h.busy.shift();
-      h.completed = w.completed;
+      // core reports each worker's busy milliseconds so far
+      h.busy.push({ t: s.uptimeMs, ms: w.busyMs });
+      while (h.busy.length > 2 && h.busy[0]!.t < s.uptimeMs - UTILISATION_WINDOW_MS) h.busy.shift();
     }
     for (const id of [...track.workers.keys()]) if (!seen.has(id)) track.workers.delete(id);
     if (!msg.final) return null;
@@ -151,8 +176,7 @@ export class ProgressModel {
         v.rate += ((last.finished - first.finished) * 1000) / (last.t - first.t);
       }
       for (const w of s.workers) {
-        const h = t.workers.get(w.workerId);
-        const busy = h === undefined || h.busy.length === 0 ? 0 : h.busy.filter(Boolean).length / h.busy.length;
+        const busy = recentUtilisation(t.workers.get(w.workerId), w.utilization);
         v.workers.push({
           key: `${id}/${w.workerId}`,
           label: multi ? `e${n}.w${w.workerId}` : `w${w.workerId}`,
@@ -162,6 +186,7 @@ export class ProgressModel {
         });
       }
     }
+    if (v.live === 0 && v.uptimeMs > 0) v.rate = ((v.completed + v.failed + v.cancelled) * 1000) / v.uptimeMs;
     return v;
   }
 }

@@ -1,5 +1,12 @@
 import cliProgress from 'cli-progress';
-import { formatFinal, formatHeader, formatLine, formatOthers, formatWorker, utilisationOf } from './format.js';
+import {
+  formatFinal,
+  formatHeader,
+  formatLine,
+  formatOthers,
+  formatWorker,
+  utilisationOf,
+} from './format.js';
 import { type FinalSummary, isStatsMessage, ProgressModel } from './model.js';
 
 /** Draws the progress of a program from the stats messages its executors send. */
@@ -77,7 +84,8 @@ export class TerminalRenderer implements ProgressRenderer {
     this.#bars = new cliProgress.MultiBar({
       stream: out,
       format: ' {label} {bar} {text}',
-      barsize: 24,
+      // room for the label and the header text on the terminal's width
+      barsize: Math.max(8, Math.min(30, (out.columns || 100) - 80)),
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
       hideCursor: true,
@@ -86,12 +94,13 @@ export class TerminalRenderer implements ProgressRenderer {
       emptyOnZero: true,
       linewrap: false,
       fps: 10,
+      forceRedraw: true,
       gracefulExit: false,
     });
   }
 
   #maxWorkerBars(): number {
-    const rows = this.#out.rows ?? 24;
+    const rows = this.#out.rows || 24;
     return Math.max(2, Math.min(16, rows - 6));
   }
 
@@ -125,7 +134,8 @@ export class TerminalRenderer implements ProgressRenderer {
     for (const w of shown) {
       const payload = { label: w.label.padEnd(5), text: formatWorker(w) };
       const bar = this.#workerBars.get(w.key);
-      if (bar === undefined) this.#workerBars.set(w.key, this.#bars.create(100, Math.round(w.utilisation * 100), payload));
+      if (bar === undefined)
+        this.#workerBars.set(w.key, this.#bars.create(100, Math.round(w.utilisation * 100), payload));
       else bar.update(Math.round(w.utilisation * 100), payload);
     }
     if (rest.length > 0) {

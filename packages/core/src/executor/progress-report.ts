@@ -10,6 +10,10 @@ import type { ExecutorStats } from './stats.js';
  * process alive), and a final one when it shuts down or the process exits. Nothing is sent
  * when the variable is unset, when there is no channel, or when the parent is another
  * process (a grandchild that inherited the variable).
+ *
+ * When the supervisor runs the program in its own process (an MPI rank 0 started by the
+ * launcher), it installs a function at `globalThis[Symbol.for('futures.progress.sink')]`
+ * instead; the snapshots go to it.
  */
 
 /** One message on the IPC channel. */
@@ -36,11 +40,20 @@ interface StatsSource {
 }
 
 const DEFAULT_INTERVAL_MS = 200;
+const SINK = Symbol.for('futures.progress.sink');
+
+type Sink = (message: ProgressMessage) => void;
+
+function inProcessSink(): Sink | null {
+  const sink = (globalThis as Record<symbol, unknown>)[SINK];
+  return typeof sink === 'function' ? (sink as Sink) : null;
+}
 let counter = 0;
 const live = new Set<() => void>();
 let exitHookInstalled = false;
 
 function enabled(environment: Readonly<Record<string, string | undefined>>): boolean {
+  if (inProcessSink() !== null) return isMainThread;
   const want = environment.FUTURES_PROGRESS;
   if (!want || want === '0' || !isMainThread) return false;
   if (typeof process.send !== 'function' || !process.connected) return false;
@@ -58,8 +71,9 @@ export function startProgressReport(
   const every = Number(environment.FUTURES_PROGRESS_INTERVAL);
   const intervalMs = Number.isFinite(every) && every >= 10 ? every : DEFAULT_INTERVAL_MS;
   let stopped = false;
+  const sink = inProcessSink();
   const send = (final: boolean): void => {
-    if (!process.connected) return;
+    if (sink === null && !process.connected) return;
     let stats: ExecutorStats;
     try {
       stats = source.stats();
@@ -74,6 +88,12 @@ export function startProgressReport(
       final,
       stats,
     };
+    if (sink !== null) {
+      try {
+        sink(message);
+      } catch {}
+      return;
+    }
     // the callback keeps a closed channel from becoming an 'error' event on process
     process.send!(message, undefined, undefined, () => {});
   };

@@ -9,6 +9,8 @@ export interface WorkerStats {
   completed: number;
   /** Fraction of its life so far (0..1) during which it held at least one task. */
   utilization: number;
+  /** Milliseconds so far during which it held at least one task (for recent-utilisation views). */
+  busyMs: number;
 }
 
 /** A point-in-time view of an executor, for progress displays and monitoring. */
@@ -63,6 +65,7 @@ export class StatsCounters {
         pid: s.identity.pid,
         inFlight: s.inFlight,
         completed: s.completed,
+        busyMs: s.busyTotal(now),
         utilization: now > s.joinedAt ? Math.min(1, s.busyTotal(now) / (now - s.joinedAt)) : 0,
       })),
       uptimeMs: this.startedAt === 0 ? 0 : performance.now() - this.startedAt,

@@ -111,12 +111,20 @@ export interface TransportCliHooks {
    * CLI is not already running under this transport's launcher.
    */
   launchCommand?(n: number, argv: readonly string[]): string[] | null;
+  /**
+   * True in every process this transport's launcher started (every rank of an
+   * `mpiexec -n N futures run ...`, rank 0 included): the CLI then runs the program in its
+   * own process instead of a child, since the process (its MPI rank) belongs to the job.
+   */
+  isLaunched?(): boolean;
   /** True when this process was started by the launcher and is not the controller (an MPI rank > 0 in static mode). */
   isServerProcess?(): boolean;
   /** Serves as a worker until the controller stops it; resolves with the exit code. */
   serve?(): Promise<number>;
   /** `futures worker ...args` (zmq: --connect ADDR ...): runs a worker that joins a running pool; resolves with the exit code. */
   worker?(argv: readonly string[]): Promise<number>;
+  /** `futures keygen ...args` (zmq: writes a key pair for CURVE authentication); resolves with the exit code. */
+  keygen?(argv: readonly string[]): Promise<number>;
   /** Extra `futures info` lines: versions, what was detected, and why the transport cannot load here. */
   info?(): Promise<{ ok: boolean; lines: string[] }>;
 }

@@ -3,8 +3,10 @@
  */
 // The contract transport packages implement (`@futures/core/transport`).
 
+export { type ConfigFile, findConfigFile } from '../config/config-file.js';
 export { loadTransportProvider } from '../config/load-transport.js';
 export { type Sourced, validateOptions } from '../config/options.js';
+export { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
 export type {
   OptionSpec,
   Transport,

@@ -66,6 +66,8 @@ class Runtime implements WorkerRuntime {
   #stopping = false;
   #closed = false;
   #initDone: Promise<boolean> | null = null;
+  /** The init message is being processed (an async initializer or its import is pending): not idle. */
+  #initializing = false;
   readonly #results = new ResultBatchWriter();
   #oldestUnsent = 0;
   #baseDir: string | null = null;
@@ -83,7 +85,7 @@ class Runtime implements WorkerRuntime {
   }
 
   get idle(): boolean {
-    return !this.#pumping && this.#head >= this.#queue.length;
+    return !this.#pumping && !this.#initializing && this.#head >= this.#queue.length;
   }
 
   handle(frame: Frame): void {
@@ -91,6 +93,7 @@ class Runtime implements WorkerRuntime {
     const msg = decodeControllerMessage(frame);
     switch (msg.type) {
       case 'init':
+        this.#initializing = true;
         this.#initDone = this.#init(msg.init);
         break;
       case 'tasks':
@@ -132,9 +135,11 @@ class Runtime implements WorkerRuntime {
         await fn(...init.initargs);
       }
     } catch (error) {
+      this.#initializing = false;
       this.#endpoint.send(encodeWorkerMessage({ type: 'init-failed', error: toWireError(error) }));
       return false;
     }
+    this.#initializing = false;
     this.#endpoint.send(encodeWorkerMessage({ type: 'ready', ready: identity }));
     return true;
   }
