@@ -72,7 +72,8 @@ export const BUF_ON_PORT = -1;
 
 /** Rounds a byte count up to the ring's 8-byte granule. */
 export function pad8(n: number): number {
-  return (n + 7) & ~7;
+  const r = n % 8;
+  return r === 0 ? n : n + 8 - r;
 }
 
 /** What the controller hands a new worker thread (workerData). */
@@ -86,5 +87,7 @@ export interface WorkerBootData {
   runtimeUrl: string;
   /** How TypeScript task modules are loaded: "auto", "always" or "off". */
   typescript: string;
+  /** Buffers of at least this many bytes are copied once and moved, not streamed through the ring. */
+  largeBytes: number;
   workerId: number;
 }

@@ -116,6 +116,7 @@ export function waitingSuite(ctx: SuiteContext): void {
 
   it('asCompleted throws TimeoutError at the deadline', async () => {
     const pool = ctx.make({ maxInFlight: 1 });
+    await pool.bootup(); // the 50 ms deadline is for the tasks, not for starting workers (MPI spawn takes seconds)
     const stuck = held(pool, 'c3', 1);
     const quick = pool.submit(tasks.add, 1, 1);
     const seen: unknown[] = [];

@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PoolExecutor, task } from '@futures/core';
+import { type Peer, type PeerPool, WORKERS_DIR } from '../peer.js';
+
+// futures over ZeroMQ, with worker processes on this machine: "futures-zmq" as configured by
+// default (local workers on a private Unix socket), and "futures-zmq (TCP, CURVE)", the path
+// remote workers take (TCP, authenticated and encrypted), here over loopback.
+// Loaded by name (transport "zmq"), so FUTURES_* settings apply to the rows.
+
+const TASKS = new URL('futures-tasks.js', WORKERS_DIR);
+const noop = task<() => number>(TASKS, 'noop');
+const echo = task<(x: Uint8Array) => Uint8Array>(TASKS, 'echo');
+
+/** Until bench/package.json lists @futures/transport-zmq, let core find it in the workspace. */
+function ensureResolvable(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return path.dirname(require.resolve('@futures/transport-zmq/package.json'));
+  } catch {
+    const dir = fileURLToPath(new URL('../../../packages/transport-zmq/', import.meta.url));
+    const prev = process.env.FUTURES_TRANSPORT_PATH;
+    process.env.FUTURES_TRANSPORT_PATH = prev ? `${prev}${path.delimiter}${dir}` : dir;
+    return dir;
+  }
+}
+
+const pkgDir = ensureResolvable();
+const version = (() => {
+  try {
+    return `@futures/transport-zmq ${(JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version}`;
+  } catch {
+    return '@futures/transport-zmq ?';
+  }
+})();
+
+async function start(workers: number, localIpc: boolean): Promise<PeerPool> {
+  // (typed loosely: zmq's options join PoolExecutorOptions only where the package is a dependency)
+  const options: Record<string, unknown> = { transport: 'zmq', maxWorkers: workers, localIpc };
+  const pool = new PoolExecutor(options as ConstructorParameters<typeof PoolExecutor>[0]);
+  await pool.bootup();
+  await Promise.all(Array.from({ length: workers * 4 }, () => pool.submit(noop)));
+  return {
+    noop: () => pool.submit(noop),
+    echo: (payload) => pool.submit(echo, payload),
+    close: () => pool.shutdown(),
+  };
+}
+
+const unavailable = async (): Promise<string | null> =>
+  fs.existsSync(path.join(pkgDir, 'dist', 'index.js')) ? null : `${pkgDir} is not built`;
+
+export const peers: Peer[] = [
+  {
+    name: 'futures-zmq',
+    version: `${version} (local workers: Unix socket)`,
+    semantics: 'copy',
+    workloads: ['throughput', 'bandwidth'],
+    unavailable,
+    start: (w) => start(w, true),
+  },
+  {
+    name: 'futures-zmq (TCP, CURVE)',
+    version: `${version} (TCP loopback, CURVE: the remote workers' path)`,
+    semantics: 'copy',
+    workloads: ['throughput', 'bandwidth'],
+    unavailable,
+    start: (w) => start(w, false),
+  },
+];

@@ -1,0 +1,247 @@
+/**
+ * The benchmark: throughput (no-op tasks, chunksize 1, N in flight) and bandwidth (echo a
+ * Uint8Array of 1 KiB .. 16 MiB), for 1 and 2 workers, for every peer in dist/peers/.
+ * Pools are started and warmed before timing; each cell is the median of its repetitions.
+ *
+ *   node dist/run.js [--quick] [--peers=futures-shm,piscina] [--workers=1,2]
+ *                    [--sizes=1024,65536] [--workload=throughput|bandwidth] [--reps=N]
+ *                    [--tasks=N] [--in-flight=N] [--out=FILE]
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bandwidth, median, throughput } from './measure.js';
+import type { Peer } from './peer.js';
+import { type Result, render, sizeLabel } from './report.js';
+
+interface Settings {
+  quick: boolean;
+  peers: string[] | null;
+  workers: number[];
+  sizes: number[];
+  workloads: ('throughput' | 'bandwidth')[];
+  reps: number;
+  tasks: number;
+  inFlight: number;
+  bandwidthBytes: number;
+  maxEchoTasks: number;
+  out: string | null;
+  /** Internal: measure one PEER@WORKERS in this process and print JSON. */
+  child: string | null;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const get = (name: string): string | undefined => {
+    const hit = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    return hit === undefined ? undefined : hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : 'true';
+  };
+  const list = (v: string | undefined) => v?.split(',').filter(Boolean);
+  const known = [
+    'child',
+    'quick',
+    'peers',
+    'workers',
+    'sizes',
+    'workload',
+    'reps',
+    'tasks',
+    'in-flight',
+    'out',
+    'help',
+  ];
+  for (const a of argv) {
+    const name = a.replace(/^--/, '').split('=')[0]!;
+    if (!a.startsWith('--') || !known.includes(name))
+      throw new Error(`unknown argument ${a}; known: ${known.map((k) => `--${k}`).join(' ')}`);
+  }
+  if (get('help') !== undefined) {
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    process.exit(0);
+  }
+  const quick = get('quick') !== undefined;
+  const workload = get('workload');
+  return {
+    quick,
+    peers: list(get('peers')) ?? null,
+    workers: (list(get('workers')) ?? ['1', '2']).map(Number),
+    sizes: (list(get('sizes')) ?? ['1024', '65536', '1048576', '16777216']).map(Number),
+    workloads:
+      workload === undefined ? ['throughput', 'bandwidth'] : [workload as 'throughput' | 'bandwidth'],
+    reps: Number(get('reps') ?? (quick ? 1 : 3)),
+    tasks: Number(get('tasks') ?? (quick ? 5_000 : 100_000)),
+    inFlight: Number(get('in-flight') ?? 1024),
+    bandwidthBytes: quick ? 16 << 20 : 256 << 20,
+    maxEchoTasks: quick ? 500 : 20_000,
+    out: get('out') ?? null,
+    child: get('child') ?? null,
+  };
+}
+
+/** Every peer of every module in dist/peers/, with the file that defines it. */
+async function discoverPeers(only: string | null = null): Promise<{ peer: Peer; file: string }[]> {
+  const dir = new URL('./peers/', import.meta.url);
+  const files =
+    only !== null
+      ? [only]
+      : fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.js'))
+          .sort();
+  const all: { peer: Peer; file: string }[] = [];
+  for (const file of files) {
+    const mod = (await import(new URL(file, dir).href)) as { peers?: Peer[] };
+    for (const peer of mod.peers ?? []) all.push({ peer, file });
+  }
+  // ours first, then the others by name
+  const ours = (p: Peer) => Number(p.name.startsWith('futures-shm'));
+  return all.sort((a, b) => ours(b.peer) - ours(a.peer) || a.peer.name.localeCompare(b.peer.name));
+}
+
+/** Measures one peer with one worker count, in this process (a child of the run). */
+async function measurePeer(s: Settings, peer: Peer, workers: number): Promise<Result[]> {
+  const results: Result[] = [];
+  const pool = await peer.start(workers);
+  try {
+    if (s.workloads.includes('throughput') && peer.workloads.includes('throughput')) {
+      const reps: number[] = [];
+      for (let i = 0; i < s.reps; i++) reps.push((await throughput(pool, s.tasks, s.inFlight)).rate);
+      results.push({
+        peer: peer.name,
+        version: peer.version,
+        semantics: peer.semantics,
+        workload: 'throughput',
+        workers,
+        tasks: s.tasks,
+        inFlight: s.inFlight,
+        value: median(reps),
+        reps,
+      });
+    }
+    if (s.workloads.includes('bandwidth') && peer.workloads.includes('bandwidth')) {
+      for (const size of s.sizes) {
+        // copying rows move bytes: a byte budget; moving rows pay per message: a task count
+        const byBytes = Math.round(s.bandwidthBytes / size);
+        const tasks = Math.max(
+          peer.semantics === 'transfer' ? s.maxEchoTasks >> 2 : 8,
+          Math.min(s.maxEchoTasks, byBytes),
+        );
+        const inFlight = Math.max(2, 2 * workers);
+        const reps: number[] = [];
+        for (let i = 0; i < s.reps; i++)
+          reps.push((await bandwidth(pool, peer.semantics, size, tasks, inFlight)).mbps);
+        results.push({
+          peer: peer.name,
+          version: peer.version,
+          semantics: peer.semantics,
+          workload: 'bandwidth',
+          workers,
+          size,
+          tasks,
+          inFlight,
+          value: median(reps),
+          reps,
+        });
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  return results;
+}
+
+/**
+ * Runs `node run.js --child=PEER@WORKERS ...` and reads its results. Every peer and worker
+ * count gets a fresh process, so none inherits another's heap, JIT or malloc state (glibc
+ * keeps its trim/mmap thresholds per process: one peer's big buffers would otherwise
+ * change the page-fault cost of the next).
+ */
+function runChild(peer: Peer, file: string, workers: number): Promise<Result[]> {
+  const args = process.argv
+    .slice(2)
+    .filter((a) => a !== '--' && !a.startsWith('--child=') && !a.startsWith('--out='));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), ...args, `--child=${file}:${peer.name}@${workers}`],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${peer.name} with ${workers} worker(s) failed (exit ${code})`));
+      else resolve(JSON.parse(out) as Result[]);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const s = parseArgs(process.argv.slice(2).filter((a) => a !== '--'));
+  const peers =
+    s.child !== null
+      ? []
+      : (await discoverPeers()).filter(
+          ({ peer: p }) =>
+            s.peers === null || s.peers.some((n) => p.name === n || p.name.startsWith(`${n} `)),
+        );
+  if (s.child !== null) {
+    // --child=FILE:PEER@WORKERS: load only that peer's module
+    const colon = s.child.indexOf(':');
+    const at = s.child.lastIndexOf('@');
+    const name = s.child.slice(colon + 1, at);
+    const hit = (await discoverPeers(s.child.slice(0, colon))).find((p) => p.peer.name === name);
+    if (hit === undefined) throw new Error(`no peer named ${name}`);
+    process.stdout.write(JSON.stringify(await measurePeer(s, hit.peer, Number(s.child.slice(at + 1)))));
+    return;
+  }
+  const results: Result[] = [];
+  const skipped: string[] = [];
+  const started = Date.now();
+  for (const { peer, file } of peers) {
+    const why = (await peer.unavailable?.()) ?? null;
+    if (why !== null) {
+      skipped.push(`${peer.name}: ${why}`);
+      continue;
+    }
+    for (const workers of s.workers) {
+      const got = await runChild(peer, file, workers);
+      for (const r of got) {
+        const what = r.workload === 'throughput' ? 'throughput' : `echo ${sizeLabel(r.size!)}`;
+        const unit = r.workload === 'throughput' ? 'tasks/s' : 'MB/s';
+        console.error(`${r.peer} w=${workers} ${what}: ${Math.round(r.value)} ${unit}`);
+      }
+      results.push(...got);
+    }
+  }
+  const text = render(results, s.workers, s.sizes);
+  console.log(text);
+  for (const line of skipped) console.log(`skipped ${line}`);
+  const report = {
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '?',
+    loadavg: os.loadavg(),
+    settings: s,
+    skipped,
+    results,
+  };
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  fs.mkdirSync(dir, { recursive: true });
+  const file = s.out ?? `${dir}${report.date.replace(/[:.]/g, '-')}${s.quick ? '-quick' : ''}.json`;
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(`${dir}latest${s.quick ? '-quick' : ''}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`results: ${file} (${report.seconds.toFixed(0)} s)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

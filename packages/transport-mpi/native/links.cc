@@ -1,0 +1,25 @@
+#include "links.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace fmpi {
+
+std::string LocalHostKey() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  struct stat st {};
+  std::string ns = "?";
+  if (stat("/proc/self/ns/pid", &st) == 0) ns = std::to_string(static_cast<unsigned long long>(st.st_ino));
+  return std::string(host) + "|" + ns;
+}
+
+bool ProcessGone(int pid) {
+  if (pid <= 0) return false;
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace fmpi

@@ -1,0 +1,102 @@
+// Links: the communicators the transport talks over, and what it knows of their peers.
+//
+// A link is one communicator plus a role. A controller's link reaches its workers (the
+// spawned ranks of an intercommunicator, ranks 1..N-1 of the world in static mode, every
+// rank but the root of a comm executor); a worker's link reaches its controller. Links are
+// created, used and destroyed only on the progress thread; JavaScript refers to them by id.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mpi_raii.h"
+
+namespace fmpi {
+
+enum class Role {
+  kSpawnController,
+  kStaticController,
+  kCommController,
+  kSpawnedWorker,
+  kStaticServer,
+  kCommServer,
+};
+
+inline bool IsController(Role r) {
+  return r == Role::kSpawnController || r == Role::kStaticController || r == Role::kCommController;
+}
+/** Worker roles whose process exists only to serve this link: they exit when it ends. */
+inline bool IsProcessOwned(Role r) { return r == Role::kSpawnedWorker || r == Role::kStaticServer; }
+
+struct Peer {
+  bool final_seen = false;  // its kFlagFinal arrived
+  bool is_worker = false;  // controller links: this rank serves; worker links: false except the controller
+  bool is_controller = false;
+  int pid = 0;
+  std::string host;     // "hostname|pid-namespace" from its hello
+  double last_seen = 0;  // seconds (steady clock) of its last message
+  bool lost = false;
+};
+
+struct Link {
+  int id = 0;
+  Role role = Role::kSpawnController;
+  OwnedComm comm;
+  bool inter = false;
+  int local_rank = 0;
+  int size = 0;             // remote group size (intercommunicator) or communicator size
+  int controller_rank = 0;  // worker roles: where the controller is
+  std::vector<Peer> peers;  // by rank (remote group for an intercommunicator)
+  OwnedComm workers;        // worker roles: the workers' own communicator (getCommWorkers)
+  bool closing = false;
+  double close_ticket = 0;     // closing: answered with kLinkClosed once every worker's final arrived
+  int finals_pending = 0;      // closing: workers whose kFlagFinal has not arrived yet
+  double close_deadline = 0;   // closing: give up waiting (abandon the link) after this
+  bool poisoned = false;  // a peer died: never free, disconnect or finalize through it
+};
+
+class LinkTable {
+ public:
+  Link* Get(int id) {
+    auto it = links_.find(id);
+    return it == links_.end() ? nullptr : it->second.get();
+  }
+  Link* Add(std::unique_ptr<Link> link) {
+    link->id = next_++;
+    Link* raw = link.get();
+    links_[raw->id] = std::move(link);
+    return raw;
+  }
+  /** Removes a link; a poisoned one is leaked on purpose (its requests may never complete). */
+  void Remove(int id) {
+    auto it = links_.find(id);
+    if (it == links_.end()) return;
+    if (it->second->poisoned) {
+      it->second->comm.Abandon();
+      it->second->workers.Abandon();
+      graveyard_.push_back(std::move(it->second));
+    }
+    links_.erase(it);
+  }
+  std::map<int, std::unique_ptr<Link>>& all() { return links_; }
+  bool AnyPoisoned() const {
+    if (!graveyard_.empty()) return true;
+    for (const auto& [id, l] : links_)
+      if (l->poisoned) return true;
+    return false;
+  }
+
+ private:
+  std::map<int, std::unique_ptr<Link>> links_;
+  std::vector<std::unique_ptr<Link>> graveyard_;
+  int next_ = 1;
+};
+
+/** "hostname|pid-namespace": two processes with equal keys can check each other's pid. */
+std::string LocalHostKey();
+/** True when a process with this pid is gone (ESRCH) on this host. */
+bool ProcessGone(int pid);
+
+}  // namespace fmpi

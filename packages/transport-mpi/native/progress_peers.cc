@@ -1,0 +1,146 @@
+// ProgressThread: what it knows of its peers: hellos, heartbeats, liveness (pid watch on
+// this host, heartbeat timeout elsewhere), and control messages.
+// Progress thread only: never touch V8 here.
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pingpong.h"
+#include "progress_thread.h"
+
+namespace fmpi {
+
+void ProgressThread::HandleControl(Link& link, int source, const ControlMsg& msg) {
+  switch (static_cast<Ctrl>(msg.kind)) {
+    case Ctrl::kHello: {
+      if (source < 0 || source >= static_cast<int>(link.peers.size())) return;
+      Peer& p = link.peers[source];
+      p.pid = static_cast<int>(msg.a);
+      p.host.assign(msg.host, strnlen(msg.host, sizeof(msg.host)));
+      Event e(EventKind::kHello);
+      e.link = link.id;
+      e.rank = source;
+      e.a = p.pid;
+      e.Text(p.host);
+      out_.Push(std::move(e));
+      break;
+    }
+    case Ctrl::kHeartbeat:
+      break;
+    case Ctrl::kTerminate: {
+      if (IsController(link.role)) return;
+      SendFinal(link);  // after everything this worker sent on the link
+      Event e(EventKind::kTerminate);
+      e.link = link.id;
+      out_.Push(std::move(e));
+      if (IsProcessOwned(link.role)) {
+        self_terminate_ = true;  // Run() ends the loop, then Teardown() disconnects and finalizes
+      } else {
+        const int id = link.id;
+        links_.Remove(id);  // a comm executor's servers: the link ends, the program goes on
+        Event closed(EventKind::kLinkClosed);
+        closed.link = id;
+        out_.Push(std::move(closed));
+      }
+      break;
+    }
+    case Ctrl::kSessionClose: {
+      Event e(EventKind::kSessionClose);
+      e.link = link.id;
+      e.session = msg.session;
+      out_.Push(std::move(e));
+      break;
+    }
+    case Ctrl::kPingPong:
+      out_.Flush();
+      PingPongResponder(link, source, msg.a, msg.b);
+      break;
+  }
+}
+
+void ProgressThread::Housekeeping(double now) {
+  // After this thread was blocked (a spawn, a ping-pong, a disconnect), nobody could be
+  // heard meanwhile: do not count that time against the peers' heartbeats.
+  const double blocked = last_housekeeping_ > 0 ? now - last_housekeeping_ : 0;
+  if (blocked > 1.0)
+    for (auto& [id, link] : links_.all())
+      for (Peer& p : link->peers) p.last_seen += blocked;
+  last_housekeeping_ = now;
+  const bool beat = now - last_heartbeat_ >= opts_.heartbeat_interval_s;
+  if (beat) last_heartbeat_ = now;
+  std::vector<int> overdue;
+  for (auto& [id, link_ptr] : links_.all())
+    if (link_ptr->closing && now > link_ptr->close_deadline) overdue.push_back(id);
+  for (int id : overdue) FinishClose(*links_.Get(id), true);
+  for (auto& [id, link_ptr] : links_.all()) {
+    Link& link = *link_ptr;
+    if (link.poisoned) continue;
+    for (int r = 0; r < static_cast<int>(link.peers.size()); r++) {
+      Peer& p = link.peers[r];
+      if (p.lost) continue;
+      if (!IsController(link.role) && p.is_controller) {
+        if (beat) SendControl(link, r, Ctrl::kHeartbeat, 0, 0, 0);
+        if (p.host == host_key_ && ProcessGone(p.pid)) {
+          if (IsProcessOwned(link.role)) {
+            std::fprintf(stderr, "futures(mpi): the controller (pid %d) is gone; this worker exits\n", p.pid);
+            _exit(1);
+          }
+          MarkLost(link, r, "the controller (pid " + std::to_string(p.pid) + ") exited");
+        }
+        continue;
+      }
+      if (!p.is_worker) continue;
+      if (p.host == host_key_ && ProcessGone(p.pid)) {
+        MarkLost(link, r, "its process (pid " + std::to_string(p.pid) + ") exited");
+      } else if (opts_.heartbeat_timeout_s > 0 && now - p.last_seen > opts_.heartbeat_timeout_s) {
+        MarkLost(link, r, "it sent nothing for " + std::to_string(static_cast<int>(now - p.last_seen)) + " s");
+      }
+    }
+  }
+}
+
+void ProgressThread::MarkLost(Link& link, int rank, const std::string& why) {
+  Peer& p = link.peers[rank];
+  p.lost = true;
+  link.poisoned = true;
+  if (link.closing) {
+    // Housekeeping() iterates the links: end this one on its next pass (deadline now).
+    link.close_deadline = 0;
+  }
+  Event e(EventKind::kRankLost);
+  e.link = link.id;
+  e.rank = rank;
+  e.a = p.pid;
+  e.Text(why + (p.host.empty() ? "" : " on " + p.host.substr(0, p.host.find('|'))));
+  out_.Push(std::move(e));
+}
+
+void ProgressThread::SendControl(Link& link, int dest, Ctrl kind, uint32_t session, uint64_t a, uint64_t b) {
+  if (dest < 0 || dest >= link.size) return;
+  auto* msg = new ControlMsg{};
+  msg->magic = kMagic;
+  msg->kind = static_cast<uint32_t>(kind);
+  msg->session = session;
+  msg->a = a;
+  msg->b = b;
+  std::strncpy(msg->host, host_key_.c_str(), sizeof(msg->host) - 1);
+  MPI_Request req;
+  if (MPI_Isend(msg, sizeof(ControlMsg), MPI_BYTE, dest, kTagCtrl, link.comm.get(), &req) != MPI_SUCCESS) {
+    delete msg;
+    return;
+  }
+  reqs_.Add(req, {ReqOwner::Kind::kControl, msg});
+}
+
+void ProgressThread::HelloAll(Link& link) {
+  for (int r = 0; r < static_cast<int>(link.peers.size()); r++) {
+    if (link.peers[r].is_worker || link.peers[r].is_controller)
+      SendControl(link, r, Ctrl::kHello, 0, static_cast<uint64_t>(getpid()), 0);
+  }
+}
+
+}  // namespace fmpi

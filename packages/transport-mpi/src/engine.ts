@@ -1,0 +1,363 @@
+/**
+ * The process-wide MPI engine on the JavaScript side: owns the addon's progress thread,
+ * turns its event batches into calls on link listeners, keeps out-of-band buffers alive
+ * until MPI has sent them, and ends MPI when the process exits. One per process (MPI has
+ * one life per process), shared by every executor and every copy of this package.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { Frame } from '@futures/core/transport';
+import { MpiError } from './errors.js';
+import { launcherWorld } from './launcher-env.js';
+import { EventKind, loadNative, META_STRIDE, type NativeAddon, SendFlag } from './native.js';
+
+/** Callbacks for one link (JavaScript thread). */
+export interface LinkListener {
+  frame?(rank: number, session: number, frame: Frame): void;
+  bye?(rank: number, session: number): void;
+  lost?(rank: number, why: string, pid: number): void;
+  hello?(rank: number, pid: number, host: string): void;
+  terminate?(): void;
+  sessionClose?(session: number): void;
+  closed?(): void;
+}
+
+export interface ReadyInfo {
+  rank: number;
+  size: number;
+  /** The link to the parent, in a process started by MPI_Comm_spawn; else -1. */
+  parentLink: number;
+  threadLevel: number;
+  library: string;
+}
+
+export interface EventRow {
+  kind: number;
+  link: number;
+  rank: number;
+  session: number;
+  ticket: number;
+  a: number;
+  b: number;
+  text: string | undefined;
+}
+
+export interface EngineOptions {
+  /** Longest idle sleep of the progress thread (ms). */
+  backoff: number;
+  /** A worker silent this long (ms) is lost; 0: never. */
+  heartbeatTimeout: number;
+  /** A singleton may set OMPI_MCA_rmaps_base_oversubscribe=1 before MPI starts. */
+  oversubscribe: boolean;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function localHostKey(): string {
+  let ns = '?';
+  try {
+    ns = String(fs.statSync('/proc/self/ns/pid').ino);
+  } catch {}
+  return `${os.hostname()}|${ns}`;
+}
+
+export class Engine {
+  readonly native: NativeAddon;
+  readonly ready: Promise<ReadyInfo>;
+  #resolveReady!: (r: ReadyInfo) => void;
+  #rejectReady!: (e: Error) => void;
+  #readyInfo: ReadyInfo | null = null;
+  #ticket = 0;
+  readonly #pending = new Map<number, (row: EventRow) => void>();
+  readonly #keep = new Map<number, unknown>();
+  readonly #listeners = new Map<number, LinkListener>();
+  /** Events for links whose listener is not installed yet (e.g. while a module import is pending). */
+  readonly #early = new Map<number, ((l: LinkListener) => void)[]>();
+  /** Peers by link, for killing same-host leftovers when a rank died. */
+  readonly #peers = new Map<number, Map<number, { pid: number; host: string }>>();
+  readonly #poisonedLinks = new Set<number>();
+  readonly #hostKey = localHostKey();
+  #holds = 0;
+  #finalized = false;
+  #shutDown = false;
+
+  constructor(native: NativeAddon, options: EngineOptions) {
+    this.native = native;
+    this.ready = new Promise<ReadyInfo>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+    if (
+      options.oversubscribe &&
+      launcherWorld() === null &&
+      process.env.OMPI_MCA_rmaps_base_oversubscribe === undefined
+    ) {
+      // A singleton's spawned workers share this machine with it: let Open MPI start more
+      // processes than free cores (the controller mostly sleeps).
+      process.env.OMPI_MCA_rmaps_base_oversubscribe = '1';
+    }
+    native.start((meta, views, texts) => this.#onEvents(meta, views, texts), {
+      backoffUs: options.backoff * 1000,
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: options.heartbeatTimeout,
+    });
+    process.on('exit', () => this.shutdownSync());
+    this.hold(); // until MPI reports ready (or fails)
+    this.ready.then(
+      () => this.release(),
+      () => this.release(),
+    );
+  }
+
+  /** Later executors may ask for another backoff: the latest wins. */
+  configure(options: Partial<EngineOptions>): void {
+    if (options.backoff !== undefined && !this.#shutDown) this.native.setBackoff(options.backoff * 1000);
+  }
+
+  get info(): ReadyInfo | null {
+    return this.#readyInfo;
+  }
+
+  get finalized(): boolean {
+    return this.#finalized || this.#shutDown;
+  }
+
+  /** Keeps the event loop alive until release() (counted). */
+  hold(): void {
+    if (this.#holds++ === 0 && !this.#shutDown) {
+      this.native.ref();
+      this.native.setIdle(false);
+    }
+  }
+
+  release(): void {
+    if (--this.#holds === 0 && !this.#shutDown) {
+      this.native.unref();
+      this.native.setIdle(true);
+    }
+  }
+
+  nextTicket(): number {
+    this.#ticket = this.#ticket >= Number.MAX_SAFE_INTEGER ? 1 : this.#ticket + 1;
+    return this.#ticket;
+  }
+
+  /** Runs a native command answered by one event carrying its ticket; keeps the loop alive meanwhile. */
+  request(issue: (ticket: number) => void, keep?: unknown): Promise<EventRow> {
+    const ticket = this.nextTicket();
+    return new Promise<EventRow>((resolve, reject) => {
+      this.hold();
+      this.#pending.set(ticket, (row) => {
+        this.#keep.delete(ticket);
+        this.release();
+        resolve(row);
+      });
+      if (keep !== undefined) this.#keep.set(ticket, keep);
+      try {
+        issue(ticket);
+      } catch (error) {
+        this.#pending.delete(ticket);
+        this.#keep.delete(ticket);
+        this.release();
+        reject(error);
+      }
+    });
+  }
+
+  /** Sends a frame; its buffers stay referenced until MPI is done with them. */
+  send(link: number, dest: number, session: number, frame: Frame): void {
+    if (this.#shutDown) return;
+    const ticket = this.nextTicket();
+    if (
+      this.native.send(
+        link,
+        dest,
+        session,
+        frame.head,
+        frame.bufs.length > 0 ? frame.bufs : null,
+        ticket,
+        SendFlag.None,
+      )
+    ) {
+      this.#keep.set(ticket, frame);
+    }
+  }
+
+  /** Tells the controller that this worker closed `session` (ordered after its last results). */
+  bye(link: number, dest: number, session: number): void {
+    if (this.#shutDown) return;
+    this.native.send(link, dest, session, new Uint8Array(0), null, 0, SendFlag.Bye);
+  }
+
+  control(link: number, dest: number, kind: number, session = 0): void {
+    if (!this.#shutDown) this.native.control(link, dest, kind, session, 0, 0);
+  }
+
+  listen(link: number, listener: LinkListener): void {
+    this.#listeners.set(link, listener);
+    const early = this.#early.get(link);
+    if (early) {
+      this.#early.delete(link);
+      for (const replay of early) replay(listener);
+    }
+  }
+
+  unlisten(link: number): void {
+    this.#listeners.delete(link);
+    this.#early.delete(link);
+  }
+
+  /** Whether a rank of this link died. */
+  poisoned(link: number): boolean {
+    return this.#poisonedLinks.has(link);
+  }
+
+  /** Ends MPI now (process exit): terminates workers, disconnects, finalizes; bounded. */
+  shutdownSync(): void {
+    if (this.#shutDown) return;
+    this.#shutDown = true;
+    this.#killLostLinksPeers();
+    if (!this.native.shutdown(SHUTDOWN_TIMEOUT_MS)) {
+      process.stderr.write(
+        `futures(mpi): MPI did not end within ${SHUTDOWN_TIMEOUT_MS} ms; exiting without MPI_Finalize\n`,
+      );
+    }
+  }
+
+  #onEvents(meta: Float64Array, views: Uint8Array[], texts: string[]): void {
+    for (let i = 0; i < meta.length; i += META_STRIDE) {
+      const t = meta[i + 7]!;
+      const row: EventRow = {
+        kind: meta[i]!,
+        link: meta[i + 1]!,
+        rank: meta[i + 2]!,
+        session: meta[i + 3]!,
+        ticket: meta[i + 4]!,
+        a: meta[i + 5]!,
+        b: meta[i + 6]!,
+        text: t >= 0 ? texts[t] : undefined,
+      };
+      try {
+        this.#dispatch(row, views);
+      } catch (error) {
+        // A throw here would be swallowed by the thread-safe function: rethrow it uncaught.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  #toLink(link: number, call: (l: LinkListener) => void): void {
+    const l = this.#listeners.get(link);
+    if (l !== undefined) {
+      call(l);
+      return;
+    }
+    const list = this.#early.get(link) ?? [];
+    list.push(call);
+    this.#early.set(link, list);
+  }
+
+  #dispatch(row: EventRow, views: Uint8Array[]): void {
+    switch (row.kind) {
+      case EventKind.Frame: {
+        const frame: Frame = { head: views[row.a]!, bufs: views.slice(row.a + 1, row.a + 1 + row.b) };
+        this.#toLink(row.link, (l) => l.frame?.(row.rank, row.session, frame));
+        return;
+      }
+      case EventKind.Sent:
+        this.#keep.delete(row.ticket);
+        return;
+      case EventKind.Bye:
+        this.#toLink(row.link, (l) => l.bye?.(row.rank, row.session));
+        return;
+      case EventKind.Ready:
+        this.#readyInfo = {
+          rank: row.a,
+          size: row.b,
+          parentLink: row.link,
+          threadLevel: row.ticket,
+          library: row.text ?? '',
+        };
+        this.#resolveReady(this.#readyInfo);
+        return;
+      case EventKind.LinkOpen:
+      case EventKind.CollectiveDone:
+      case EventKind.PingPongDone:
+        this.#settle(row);
+        return;
+      case EventKind.LinkClosed:
+        if (row.ticket !== 0) this.#settle(row);
+        else this.#toLink(row.link, (l) => l.closed?.());
+        return;
+      case EventKind.Hello: {
+        const peers = this.#peers.get(row.link) ?? new Map<number, { pid: number; host: string }>();
+        peers.set(row.rank, { pid: row.a, host: row.text ?? '' });
+        this.#peers.set(row.link, peers);
+        this.#toLink(row.link, (l) => l.hello?.(row.rank, row.a, row.text ?? ''));
+        return;
+      }
+      case EventKind.RankLost:
+        this.#poisonedLinks.add(row.link);
+        this.#peers.get(row.link)?.delete(row.rank);
+        this.#toLink(row.link, (l) => l.lost?.(row.rank, row.text ?? 'it died', row.a));
+        return;
+      case EventKind.Terminate:
+        this.#toLink(row.link, (l) => l.terminate?.());
+        return;
+      case EventKind.SessionClose:
+        this.#toLink(row.link, (l) => l.sessionClose?.(row.session));
+        return;
+      case EventKind.Finalized:
+        this.#finalized = true;
+        return;
+      case EventKind.Error:
+        if (this.#readyInfo === null)
+          this.#rejectReady(new MpiError(`futures: MPI failed to start: ${row.text}`));
+        else process.emitWarning(`futures(mpi): ${row.text}`, { code: 'FUTURES_MPI' });
+        return;
+    }
+  }
+
+  #settle(row: EventRow): void {
+    const done = this.#pending.get(row.ticket);
+    if (done === undefined) return;
+    this.#pending.delete(row.ticket);
+    done(row);
+  }
+
+  /** After a rank died, MPI is not finalized: end the same-host workers of those links ourselves. */
+  #killLostLinksPeers(): void {
+    for (const link of this.#poisonedLinks) {
+      for (const { pid, host } of this.#peers.get(link)?.values() ?? []) {
+        if (host !== this.#hostKey || pid === process.pid) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  }
+}
+
+const STATE = Symbol.for('@futures/transport-mpi/engine');
+type State = { [STATE]?: Engine };
+
+/** The process's engine, started on first use with these options. */
+export function getEngine(options: EngineOptions): Engine {
+  const g = globalThis as State;
+  const existing = g[STATE];
+  if (existing !== undefined) {
+    existing.configure(options);
+    return existing;
+  }
+  const engine = new Engine(loadNative(), options);
+  g[STATE] = engine;
+  return engine;
+}
+
+/** The engine if one was started in this process. */
+export function existingEngine(): Engine | undefined {
+  return (globalThis as State)[STATE];
+}

@@ -1,0 +1,27 @@
+/** Errors of the MPI transport. Each has a stable `name` and `code`. */
+
+/** The addon is not built or cannot load (no MPI on this machine). */
+export class MpiUnavailableError extends Error {
+  override readonly name = 'MpiUnavailableError';
+  readonly code = 'ERR_MPI_UNAVAILABLE';
+}
+
+/** An MPI operation failed (spawn, communicator creation, a collective). */
+export class MpiError extends Error {
+  override readonly name = 'MpiError';
+  readonly code = 'ERR_MPI';
+}
+
+/** A rank this process talks to died (an MPI job cannot continue without it). */
+export class MpiRankLostError extends Error {
+  override readonly name = 'MpiRankLostError';
+  readonly code = 'ERR_MPI_RANK_LOST';
+  constructor(
+    message: string,
+    readonly rank: number,
+    readonly pid: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Where a controller's workers come from: spawned ranks (MPI_Comm_spawn), the static ranks
+ * 1..N-1 of `futures run`, or the other ranks of a comm executor. Each opens (or reuses) a
+ * link and ends what it opened once the executor stops.
+ */
+import { fileURLToPath } from 'node:url';
+import type { TransportContext } from '@futures/core/transport';
+import type { Engine } from './engine.js';
+import { MpiError } from './errors.js';
+import { Ctrl } from './native.js';
+import type { ResolvedMpiOptions } from './options.js';
+import { nextSession } from './worker-link.js';
+
+export interface Opened {
+  link: number;
+  /** The ranks (in the link's communicator) that serve this executor. */
+  workers: number[];
+  session: number;
+  /**
+   * Worker id = rank + idOffset: spawned workers are 1..n (rank + 1); static servers keep
+   * their world rank (1..N-1); a comm executor's workers their rank in its communicator.
+   */
+  idOffset: number;
+}
+
+export interface Target {
+  readonly mode: 'spawn' | 'static' | 'comm';
+  open(engine: Engine, ctx: TransportContext, options: ResolvedMpiOptions): Promise<Opened>;
+  /** After the workers said bye (or at once with `force`). */
+  close(engine: Engine, opened: Opened, force: boolean): Promise<void>;
+}
+
+/** What a spawned worker process needs to know (passed as one JSON argument). */
+export interface SpawnedWorkerConfig {
+  runtimeUrl: string;
+  backoff: number;
+  heartbeatTimeout: number;
+}
+
+// The compiled entry (when this module runs from src/ under a TypeScript test runner, the one in dist/).
+const here = import.meta.url;
+export const WORKER_ENTRY = fileURLToPath(
+  here.endsWith('.ts') ? new URL('../dist/worker-entry.js', here) : new URL('./worker-entry.js', here),
+);
+
+export const spawnTarget: Target = {
+  mode: 'spawn',
+  async open(engine, ctx, options) {
+    const config: SpawnedWorkerConfig = {
+      runtimeUrl: ctx.workerRuntimeUrl,
+      backoff: options.backoff,
+      heartbeatTimeout: options.heartbeatTimeout,
+    };
+    const argv = [...(ctx.execArgv ?? []), WORKER_ENTRY, JSON.stringify(config)];
+    const info: [string, string][] = Object.entries(options.spawnInfo);
+    if (ctx.cwd !== null && options.spawnInfo.wdir === undefined) info.push(['wdir', ctx.cwd]);
+    const row = await engine.request((t) =>
+      engine.native.spawn(t, process.execPath, argv, ctx.maxWorkers, info),
+    );
+    if (row.link < 0) {
+      throw new MpiError(
+        `futures: ${row.text}. Fix: check that ${ctx.maxWorkers} more processes may start here (Open MPI: ` +
+          'OMPI_MCA_rmaps_base_oversubscribe=1 or a hostfile with enough slots; under Slurm, spawn needs free slots in ' +
+          'the allocation, otherwise use static mode: mpiexec -n N futures run app.js).',
+      );
+    }
+    const workers: number[] = [];
+    for (let r = 0; r < row.b; r++) workers.push(r);
+    return { link: row.link, workers, session: 1, idOffset: 1 };
+  },
+  async close(engine, opened) {
+    // kTerminate to every worker, then MPI_Comm_disconnect (both sides); a link whose rank
+    // died is abandoned instead (the native side knows).
+    await engine.request((t) => engine.native.closeLink(t, opened.link, true));
+    engine.unlisten(opened.link);
+  },
+};
+
+const WORLD = Symbol.for('@futures/transport-mpi/static-world');
+type WorldHolder = { [WORLD]?: Promise<{ link: number; rank: number; size: number }> };
+
+/** The static-mode link over MPI_COMM_WORLD, opened once per process. */
+export function staticWorld(
+  engine: Engine,
+  server: boolean,
+): Promise<{ link: number; rank: number; size: number }> {
+  const g = globalThis as WorldHolder;
+  g[WORLD] ??= (async () => {
+    await engine.ready;
+    const row = await engine.request((t) => engine.native.openWorld(t, server));
+    if (row.link < 0) throw new MpiError(`futures: ${row.text}`);
+    return { link: row.link, rank: row.a, size: row.b };
+  })();
+  return g[WORLD];
+}
+
+/**
+ * The ranks an executor of `session` uses among `candidates`: at most maxWorkers of them,
+ * starting at a different rank for each session so that executors open at once spread out.
+ */
+function pick(candidates: number[], maxWorkers: number, session: number): number[] {
+  const n = Math.min(Math.max(1, maxWorkers), candidates.length);
+  const start = ((session - 1) * n) % candidates.length;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(candidates[(start + i) % candidates.length]!);
+  return out.sort((a, b) => a - b);
+}
+
+async function closeSession(engine: Engine, opened: Opened, force: boolean): Promise<void> {
+  if (!force) return;
+  // The workers keep serving other executors: only this session is dropped.
+  for (const w of opened.workers) engine.control(opened.link, w, Ctrl.SessionClose, opened.session);
+}
+
+export const staticTarget: Target = {
+  mode: 'static',
+  async open(engine, ctx) {
+    const world = await staticWorld(engine, false);
+    const ranks: number[] = [];
+    for (let r = 1; r < world.size; r++) ranks.push(r);
+    const session = nextSession();
+    return { link: world.link, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
+  },
+  close: closeSession,
+};
+
+/** A comm executor's root: the link was opened collectively by commExecutor(). */
+export function commTarget(link: number, root: number, size: number): Target {
+  return {
+    mode: 'comm',
+    async open(_engine, ctx) {
+      const ranks: number[] = [];
+      for (let r = 0; r < size; r++) if (r !== root) ranks.push(r);
+      const session = nextSession();
+      return { link, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
+    },
+    close: closeSession,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The main module of a worker process started by MPI_Comm_spawn:
+ *   node [execArgv] dist/worker-entry.js '<SpawnedWorkerConfig JSON>'
+ * Starts MPI at once (the parent's MPI_Comm_spawn waits for every child's MPI_Init), loads
+ * the controller's worker runtime, serves the parent link until the controller ends it,
+ * then exits. Frames that arrive while the runtime module is still loading are buffered.
+ */
+import { getEngine } from './engine.js';
+import { type ServeWorker, WorkerServer } from './server.js';
+import type { SpawnedWorkerConfig } from './targets.js';
+
+async function main(): Promise<number> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as SpawnedWorkerConfig;
+  const engine = getEngine({
+    backoff: config.backoff ?? 1,
+    heartbeatTimeout: config.heartbeatTimeout ?? 30_000,
+    oversubscribe: false,
+  });
+  engine.hold();
+  const ready = await engine.ready;
+  if (ready.parentLink < 0) {
+    process.stderr.write('futures(mpi): worker-entry.js runs only in a process started by MPI_Comm_spawn\n');
+    return 2;
+  }
+  const runtime = (await import(config.runtimeUrl)) as { serveWorker: ServeWorker };
+  const server = new WorkerServer({
+    engine,
+    link: ready.parentLink,
+    controllerRank: 0,
+    serveWorker: runtime.serveWorker,
+    workersRank: ready.rank,
+    workersSize: ready.size,
+  });
+  engine.release();
+  await server.done;
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`futures(mpi): worker failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,34 @@
+import { PoolExecutor, TaskLoadError, task } from '@futures/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { shm } from '../src/index.js';
+import type * as TS from './fixtures/ts-task.js';
+
+const greet = task<typeof TS.greet>(new URL('./fixtures/ts-task.ts', import.meta.url), 'greet');
+const pools: PoolExecutor[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.shutdown()));
+});
+
+describe('TypeScript task modules', () => {
+  it('load with no loader flag: tsx is registered in the worker on first use', async () => {
+    const pool = new PoolExecutor({ transport: shm(), maxWorkers: 2 });
+    pools.push(pool);
+    const results = await Promise.all(['ada', 'bob', 'cy', 'di'].map((n) => pool.submit(greet, n)));
+    expect(results[0]).toEqual({ text: 'HELLO ADA!', length: 10 });
+    expect(results.map((r) => r.text)).toEqual(['HELLO ADA!', 'HELLO BOB!', 'HELLO CY!', 'HELLO DI!']);
+  });
+
+  it('with typescript: "always" the loader is there from the start', async () => {
+    const pool = new PoolExecutor({ transport: shm({ typescript: 'always' }), maxWorkers: 1 });
+    pools.push(pool);
+    expect((await pool.submit(greet, 'x', 0)).text).toBe('hello x');
+  });
+
+  it('with typescript: "off" a .ts module fails to load with a clear error', async () => {
+    const pool = new PoolExecutor({ transport: shm({ typescript: 'off' }), maxWorkers: 1 });
+    pools.push(pool);
+    const error = await pool.submit(greet, 'x').catch((e: unknown) => e);
+    expect((error as Error).name).toBe(TaskLoadError.name);
+    expect((error as Error).message).toMatch(/ts-task\.ts/);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * The transport's own envelope around core's Frames. Every ZeroMQ message between a worker's
+ * DEALER and the controller's ROUTER is: [kind (1 byte), ...body]. A core Frame travels as
+ * [FRAME, head, ...bufs]: each out-of-band buffer is its own message part, sent from its own
+ * memory (zero-copy above 128 bytes) and received as its own buffer.
+ */
+export enum Kind {
+  /** worker → controller: join request; body: JSON HelloInfo. */
+  Hello = 1,
+  /** controller → worker: joined; body: JSON WelcomeInfo. */
+  Welcome = 2,
+  /** both ways: a core Frame; body: head, ...bufs. */
+  Frame = 3,
+  /** controller → worker: liveness probe (a send to a vanished peer fails at once). */
+  Ping = 4,
+  /** worker → controller: leaving (after core's stop, or on request). */
+  Bye = 5,
+  /** controller → worker: the session is over; body: reason text. */
+  Goodbye = 6,
+  /** controller → worker: a message arrived from a connection with no session. */
+  Reset = 7,
+}
+
+export const PROTOCOL_VERSION = 1;
+
+export interface HelloInfo {
+  v: number;
+  host: string;
+  pid: number;
+  /** Set by workers this controller started itself, to tie the process to the session. */
+  token?: string;
+}
+
+export interface WelcomeInfo {
+  workerId: number;
+}
+
+const KIND_PARTS: Buffer[] = [];
+for (let k = 0; k < 8; k++) KIND_PARTS.push(Buffer.from([k]));
+
+/** The one-byte first part for a kind (shared, never mutated). */
+export function kindPart(kind: Kind): Buffer {
+  return KIND_PARTS[kind]!;
+}
+
+export function jsonPart(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+/** Parses a small JSON body; null when it is not an object. */
+export function parseJsonPart(part: Uint8Array | undefined, maxBytes = 4096): Record<string, unknown> | null {
+  if (part === undefined || part.byteLength > maxBytes) return null;
+  try {
+    const v = JSON.parse(
+      Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8'),
+    ) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A received part as a plain Uint8Array over the same memory (no copy). */
+export function plain(part: Buffer): Uint8Array {
+  return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+}

@@ -1,0 +1,80 @@
+import type { Listener } from './listener.js';
+import type { LocalWorker } from './local-workers.js';
+
+/** One connected, joined worker as the controller knows it. */
+export interface Session {
+  workerId: number;
+  /** The ROUTER's routing id of its connection (a new connection is a new session). */
+  identity: Buffer;
+  /** The socket it is connected to. */
+  via: Listener;
+  /** The listener's tag and `identity`, as a map key. */
+  key: string;
+  host: string;
+  pid: number;
+  local: LocalWorker | null;
+  /** It sent a frame since joining (its ready message, as far as bootup is concerned). */
+  firstFrame: boolean;
+}
+
+/** The sessions of one controller, by connection and by worker id, and waits on their changes. */
+export class Sessions {
+  readonly #byKey = new Map<string, Session>();
+  readonly #byId = new Map<number, Session>();
+  #waiters: (() => void)[] = [];
+  /** Sessions that sent their first frame. */
+  ready = 0;
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  byKey(key: string): Session | undefined {
+    return this.#byKey.get(key);
+  }
+
+  byId(workerId: number): Session | undefined {
+    return this.#byId.get(workerId);
+  }
+
+  all(): Session[] {
+    return [...this.#byKey.values()];
+  }
+
+  add(s: Session): void {
+    this.#byKey.set(s.key, s);
+    this.#byId.set(s.workerId, s);
+    this.changed();
+  }
+
+  /** Removes `s`; false when it was not (or no longer) a current session. */
+  remove(s: Session): boolean {
+    if (this.#byKey.get(s.key) !== s) return false;
+    this.#byKey.delete(s.key);
+    this.#byId.delete(s.workerId);
+    if (s.firstFrame) this.ready--;
+    this.changed();
+    return true;
+  }
+
+  /** Wakes whoever waits in `until` (sessions, or anything else they look at, changed). */
+  changed(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Resolves when `done()` holds or after `ms`, re-checking on every change. */
+  async until(done: () => boolean, ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (!done()) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

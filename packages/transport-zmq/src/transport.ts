@@ -1,0 +1,414 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
+import {
+  baseSocketOptions,
+  type ClusterKeys,
+  controllerSecret,
+  deriveKeys,
+  formatSecret,
+  serverCurveOptions,
+} from './keys.js';
+import { Listener } from './listener.js';
+import { LocalPool, type LocalWorker, type LocalWorkerSpec } from './local-workers.js';
+import { RateLimitedLog } from './log.js';
+import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
+import {
+  type HelloInfo,
+  jsonPart,
+  Kind,
+  kindPart,
+  PROTOCOL_VERSION,
+  parseJsonPart,
+  plain,
+} from './protocol.js';
+import { type Session, Sessions } from './sessions.js';
+import { ZapHandler } from './zap.js';
+import { loadZmq } from './zmq-lib.js';
+
+/** A worker's connection ended (it left, its process exited, or its link was lost). */
+export class ZmqWorkerLostError extends Error {
+  override readonly name = 'ZmqWorkerLostError';
+  readonly code = 'ERR_FUTURES_ZMQ_WORKER_LOST';
+}
+
+/** Non-blocking reads every this many ms while the pool is idle (and does not keep the process alive). */
+const IDLE_POLL_MS = 50;
+
+/**
+ * The controller side: a ROUTER socket that workers' DEALERs connect to. Tracks membership
+ * (join, leave, lost), starts local worker processes, and moves Frames; scheduling is core's.
+ */
+export class ZmqTransport implements Transport {
+  readonly name = 'zmq';
+  readonly #opts: ResolvedZmqOptions;
+  readonly #ctx: TransportContext;
+  readonly #log = new RateLimitedLog('futures zmq');
+  #handler: TransportHandler | null = null;
+  /** The listener everyone can reach (TCP by default, CURVE). */
+  #main: Listener | null = null;
+  /** Local workers' listener: a Unix socket in a private directory (no CURVE needed). */
+  #ipc: Listener | null = null;
+  #ipcDir: string | null = null;
+  readonly #removeIpcDir = (): void => {
+    if (this.#ipcDir !== null) fs.rmSync(this.#ipcDir, { recursive: true, force: true });
+  };
+  #zap: ZapHandler | null = null;
+  #keys: ClusterKeys | null = null;
+  #keyText: string | null = null;
+  readonly #sessions = new Sessions();
+  readonly #locals = new LocalPool(
+    () => this.#localSpec(),
+    (w) => this.#localExited(w),
+  );
+  readonly #lostLocal = new Set<number>();
+  #nextId = 1;
+  #active = false;
+  #booting = true;
+  #stopping = false;
+  #closed = false;
+  #stopped: Promise<void> | null = null;
+  #expected = 0;
+  #heartbeat: NodeJS.Timeout | null = null;
+  /** The address bound, e.g. tcp://127.0.0.1:41234 (once started). */
+  endpoint = '';
+  /** The address this machine's workers connect to. */
+  connectAddress = '';
+
+  constructor(ctx: TransportContext, opts: ResolvedZmqOptions) {
+    this.#ctx = ctx;
+    this.#opts = opts;
+  }
+
+  async start(handler: TransportHandler): Promise<number> {
+    this.#handler = handler;
+    try {
+      return await this.#start();
+    } catch (error) {
+      this.#teardown();
+      throw error;
+    }
+  }
+
+  async #start(): Promise<number> {
+    const o = this.#opts;
+    const secret = controllerSecret({ ...o, loopback: isLoopback(o.bind) });
+    const lib = await loadZmq();
+    const context = new lib.Context();
+    if (secret !== null) {
+      this.#keys = deriveKeys(secret);
+      this.#keyText = formatSecret(secret);
+      this.#zap = new ZapHandler(lib, context, this.#keys.client.publicRaw, this.#log, IDLE_POLL_MS);
+      await this.#zap.bind(this.#keepAlive);
+    }
+    const keys = this.#keys;
+    const listen = (tag: string, curve: boolean): Listener =>
+      new Listener(
+        lib,
+        {
+          context,
+          mandatory: true,
+          linger: 500,
+          ...baseSocketOptions(o),
+          ...serverCurveOptions(curve ? keys : null),
+        },
+        tag,
+        (parts, via) => this.#onMessage(parts, via),
+        (parts, error, via) => this.#sendFailed(parts, error, via),
+        o.heartbeatInterval,
+        IDLE_POLL_MS,
+      );
+    this.#main = listen('m', true);
+    this.endpoint = await this.#main.bind(o.bind.replace(/:0$/, ':*'), o.bind, this.#keepAlive);
+    this.connectAddress = localAddress(this.endpoint);
+    const local = o.localWorkers ?? this.#ctx.maxWorkers;
+    if (local > 0 && o.localIpc && process.platform !== 'win32') {
+      // Only this user can enter the directory (mkdtemp makes it 0700), and a HELLO there must
+      // carry the token of a process this controller started.
+      this.#ipcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'futures-zmq-'));
+      process.on('exit', this.#removeIpcDir);
+      this.#ipc = listen('l', false);
+      const address = `ipc://${path.join(this.#ipcDir, 'w')}`;
+      this.connectAddress = await this.#ipc.bind(address, address, this.#keepAlive);
+    }
+    this.#heartbeat = setInterval(() => this.#ping(), o.heartbeatInterval);
+    this.#heartbeat.unref();
+
+    this.#expected = o.waitWorkers ?? (local > 0 ? local : 1);
+    if (this.#expected === 0) this.#setBooting(false);
+    for (let i = 0; i < local; i++) this.#locals.spawn();
+    if (local === 0) {
+      const keyHint =
+        o.keyFile !== null ? ` --key-file ${o.keyFile}` : keys !== null ? ' --key-file FILE' : ' --no-curve';
+      process.stderr.write(
+        `futures zmq: listening on ${this.endpoint}; start workers with: futures worker --connect ${this.endpoint}${keyHint}\n`,
+      );
+    }
+    return this.#expected;
+  }
+
+  send(workerId: number, frame: Frame): void {
+    const s = this.#sessions.byId(workerId);
+    if (s === undefined) return; // lost already: core has been told
+    const parts: (Buffer | Uint8Array)[] = new Array(3 + frame.bufs.length);
+    parts[0] = s.identity;
+    parts[1] = kindPart(Kind.Frame);
+    parts[2] = frame.head;
+    for (let i = 0; i < frame.bufs.length; i++) parts[3 + i] = frame.bufs[i]!;
+    s.via.push(parts);
+  }
+
+  setActive(active: boolean): void {
+    this.#active = active;
+    this.#updateKeepAlive();
+  }
+
+  replaceWorker(lostWorkerId: number): void {
+    if (this.#lostLocal.delete(lostWorkerId) && !this.#stopping && !this.#closed) this.#locals.spawn();
+  }
+
+  terminateWorker(workerId: number): void {
+    const s = this.#sessions.byId(workerId);
+    if (s === undefined) return;
+    const local = s.local;
+    if (local?.alive) {
+      local.kill('SIGKILL'); // its exit ends the session
+      return;
+    }
+    s.via.push([s.identity, kindPart(Kind.Goodbye), 'terminated by the controller']);
+    this.#endSession(s, new ZmqWorkerLostError(`worker ${workerId} (${s.host} pid ${s.pid}) was terminated`));
+  }
+
+  stop(options: { force: boolean }): Promise<void> {
+    if (this.#stopped === null) {
+      this.#stopping = true;
+      this.#updateKeepAlive();
+      this.#stopped = this.#stop(options.force);
+    }
+    return this.#stopped;
+  }
+
+  // ---- internals ----
+
+  get #keepAlive(): boolean {
+    return !this.#closed && (this.#active || this.#booting || this.#stopping);
+  }
+
+  #updateKeepAlive(): void {
+    const k = this.#keepAlive;
+    this.#main?.setKeepAlive(k);
+    this.#ipc?.setKeepAlive(k);
+    this.#zap?.setKeepAlive(k);
+  }
+
+  #setBooting(booting: boolean): void {
+    this.#booting = booting;
+    this.#updateKeepAlive();
+  }
+
+  #localSpec(): LocalWorkerSpec {
+    const ctx = this.#ctx;
+    return {
+      connect: this.connectAddress,
+      key: this.#ipc === null ? this.#keyText : null,
+      runtimeUrl: ctx.workerRuntimeUrl,
+      heartbeatInterval: this.#opts.heartbeatInterval,
+      heartbeatTimeout: this.#opts.heartbeatTimeout,
+      maxMessageBytes: this.#opts.maxMessageBytes,
+      env: { ...process.env, ...(ctx.env ?? {}) },
+      cwd: ctx.cwd ?? process.cwd(),
+      execArgv: ctx.execArgv ?? inheritableExecArgv(),
+    };
+  }
+
+  #localExited(worker: LocalWorker): void {
+    const s = worker.workerId >= 0 ? this.#sessions.byId(worker.workerId) : undefined;
+    if (s !== undefined) {
+      this.#endSession(
+        s,
+        new ZmqWorkerLostError(`worker ${s.workerId} (local pid ${s.pid}) ${worker.describeExit()}`),
+      );
+    } else if (worker.workerId < 0 && !this.#stopping && !this.#closed) {
+      // died before it joined: respawn a few times, then give up (a broken setup, e.g. bad execArgv)
+      if (this.#locals.startFailed()) {
+        this.#handler?.broken(
+          new Error(
+            `futures zmq: local worker processes keep exiting before they join (last one ${worker.describeExit()}); ` +
+              'see their output above (execArgv, env, cwd?)',
+          ),
+        );
+      } else {
+        this.#locals.spawn();
+      }
+    }
+    this.#sessions.changed();
+  }
+
+  #onMessage(parts: Buffer[], via: Listener): void {
+    const identity = parts[0];
+    const kindBuf = parts[1];
+    if (identity === undefined || kindBuf === undefined || kindBuf.length !== 1) {
+      this.#log.warn('malformed', `dropped a malformed message (${parts.length} parts) from a peer`);
+      return;
+    }
+    const key = via.tag + identity.toString('latin1');
+    const s = this.#sessions.byKey(key);
+    const kind = kindBuf[0]!;
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total > this.#opts.maxMessageBytes) {
+      this.#log.warn(
+        'oversized',
+        `dropped a ${total}-byte message (maxMessageBytes ${this.#opts.maxMessageBytes})`,
+      );
+      if (s !== undefined) {
+        via.push([s.identity, kindPart(Kind.Goodbye), 'message too large']);
+        this.#endSession(
+          s,
+          new ZmqWorkerLostError(`worker ${s.workerId} sent a message larger than maxMessageBytes`),
+        );
+      }
+      return;
+    }
+    if (s === undefined) {
+      if (kind === Kind.Hello) this.#hello(identity, key, parts[2], via);
+      else if (kind !== Kind.Bye) {
+        this.#log.warn(
+          'unknown-peer',
+          `dropped a message (kind ${kind}) from a connection that has not joined`,
+        );
+        via.push([identity, kindPart(Kind.Reset)]);
+      }
+      return;
+    }
+    switch (kind) {
+      case Kind.Frame: {
+        const head = parts[2];
+        if (head === undefined) {
+          this.#log.warn('malformed', `dropped a frame without a head from worker ${s.workerId}`);
+          return;
+        }
+        const bufs: Uint8Array[] = new Array(parts.length - 3);
+        for (let i = 3; i < parts.length; i++) bufs[i - 3] = plain(parts[i]!);
+        this.#handler?.message(s.workerId, { head: plain(head), bufs });
+        if (!s.firstFrame) {
+          s.firstFrame = true;
+          if (++this.#sessions.ready >= this.#expected && this.#booting) this.#setBooting(false);
+        }
+        return;
+      }
+      case Kind.Bye:
+        via.push([s.identity, kindPart(Kind.Goodbye), 'bye']);
+        this.#endSession(
+          s,
+          new ZmqWorkerLostError(`worker ${s.workerId} (${s.host} pid ${s.pid}) left the pool`),
+          true,
+        );
+        return;
+      case Kind.Hello:
+        return; // a duplicate
+      default:
+        this.#log.warn('malformed', `dropped a message of unknown kind ${kind} from worker ${s.workerId}`);
+    }
+  }
+
+  #hello(identity: Buffer, key: string, body: Buffer | undefined, via: Listener): void {
+    const info = parseJsonPart(body) as Partial<HelloInfo> | null;
+    const refuse = (reason: string): void => {
+      via.push([identity, kindPart(Kind.Goodbye), reason]);
+    };
+    if (info === null || info.v !== PROTOCOL_VERSION) {
+      this.#log.warn(
+        'malformed',
+        'refused a worker that speaks another protocol version (mixed package versions?)',
+      );
+      refuse(`protocol version mismatch: the controller speaks version ${PROTOCOL_VERSION}`);
+      return;
+    }
+    if (this.#stopping) {
+      refuse('the pool is shutting down');
+      return;
+    }
+    const workerId = this.#nextId;
+    const local = this.#locals.claim(info.token, workerId);
+    if (local === null && via === this.#ipc) {
+      this.#log.warn('unknown-peer', 'refused a peer on the local socket that this controller did not start');
+      refuse('not a worker of this controller');
+      return;
+    }
+    this.#nextId++;
+    const s: Session = {
+      workerId,
+      identity,
+      via,
+      key,
+      host: typeof info.host === 'string' ? info.host.slice(0, 255) : '?',
+      pid: typeof info.pid === 'number' ? info.pid : 0,
+      local,
+      firstFrame: false,
+    };
+    this.#sessions.add(s);
+    via.push([identity, kindPart(Kind.Welcome), jsonPart({ workerId: s.workerId })]);
+    this.#handler?.workerJoined(s.workerId);
+  }
+
+  /** Ends a session; `left`: the worker said goodbye and ends itself (else a local process is killed). */
+  #endSession(s: Session, error: Error, left = false): void {
+    if (!this.#sessions.remove(s)) return;
+    if (s.local !== null) {
+      this.#lostLocal.add(s.workerId);
+      if (!left) s.local.kill('SIGKILL'); // a local process without a session has nothing left to do
+    }
+    this.#handler?.workerLost(s.workerId, error);
+  }
+
+  #sendFailed(parts: unknown[], error: Error, via: Listener): void {
+    const identity = parts[0];
+    if (!Buffer.isBuffer(identity)) return;
+    const s = this.#sessions.byKey(via.tag + identity.toString('latin1'));
+    if (s === undefined || s.identity !== identity) return;
+    const code = (error as { code?: string }).code ?? error.message;
+    this.#endSession(
+      s,
+      new ZmqWorkerLostError(`lost the connection to worker ${s.workerId} (${s.host} pid ${s.pid}): ${code}`),
+    );
+  }
+
+  #ping(): void {
+    const ping = kindPart(Kind.Ping);
+    for (const s of this.#sessions.all()) s.via.push([s.identity, ping]);
+  }
+
+  async #stop(force: boolean): Promise<void> {
+    for (const s of this.#sessions.all())
+      s.via.push([s.identity, kindPart(Kind.Goodbye), 'the pool shut down']);
+    const localsDone = (): boolean => this.#locals.allExited;
+    if (!force)
+      await this.#sessions.until(() => this.#sessions.size === 0 && localsDone(), this.#opts.stopTimeout);
+    this.#locals.killAll();
+    await this.#sessions.until(localsDone, 5000);
+    for (const s of this.#sessions.all()) {
+      this.#endSession(s, new ZmqWorkerLostError(`worker ${s.workerId} did not leave before shutdown ended`));
+    }
+    await Promise.all([this.#main?.drained(1000), this.#ipc?.drained(1000)]);
+    this.#teardown();
+  }
+
+  #teardown(): void {
+    this.#closed = true;
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    this.#main?.close();
+    this.#ipc?.close();
+    this.#zap?.close();
+    this.#locals.killAll();
+    this.#removeIpcDir();
+    process.off('exit', this.#removeIpcDir);
+  }
+}
+
+/** This process's Node flags minus the inspector's (a second process cannot take its port, and --inspect-brk would stop it). */
+function inheritableExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
+}

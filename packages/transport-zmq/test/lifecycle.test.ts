@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { allGone, Proc } from './support/proc.js';
+
+// No worker process outlives its controller program, however that program ends.
+const CONTROLLER = new URL('./fixtures/controller.mjs', import.meta.url).pathname;
+
+describe('local worker processes end with their controller', () => {
+  const procs: Proc[] = [];
+  afterEach(async () => {
+    for (const p of procs.splice(0)) p.kill();
+  });
+
+  const start = (cfg: Record<string, unknown>, detached = false): Proc => {
+    const p = new Proc(
+      process.execPath,
+      [CONTROLLER, JSON.stringify({ mode: 'lifecycle', maxWorkers: 2, ...cfg })],
+      {
+        detached,
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
+    procs.push(p);
+    return p;
+  };
+
+  const pidsOf = async (p: Proc): Promise<number[]> => {
+    const e = await p.event('pids');
+    const pids = e.pids as number[];
+    expect(pids).toHaveLength(2);
+    return pids;
+  };
+
+  it.each([
+    ['shutdown() and a normal end', 'normal', 0],
+    ['a normal end without shutdown() (an idle pool does not keep the process alive)', 'noshutdown', 0],
+    ['an uncaught error', 'throw', 1],
+    ['process.exit()', 'exit', 3],
+  ])('%s', async (_name, end, code) => {
+    const p = start({ end });
+    const pids = await pidsOf(p);
+    expect((await p.waitExit()).code).toBe(code);
+    await allGone(pids);
+  });
+
+  it.each([
+    ['SIGINT to the process group (Ctrl-C)', 'SIGINT'],
+    ['SIGTERM', 'SIGTERM'],
+    ['SIGKILL (no exit handler runs)', 'SIGKILL'],
+  ] as const)('%s', async (_name, signal) => {
+    const p = start({ end: 'wait' }, true);
+    const pids = await pidsOf(p);
+    await p.event('spinning'); // a worker is busy in a synchronous task: it cannot notice anything itself
+    if (signal === 'SIGINT') process.kill(-p.child.pid!, 'SIGINT');
+    else p.kill(signal);
+    expect((await p.waitExit()).signal).toBe(signal);
+    await allGone(pids);
+  });
+});

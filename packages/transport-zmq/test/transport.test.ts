@@ -1,0 +1,348 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BrokenExecutorError, PoolExecutor, task, WorkerLostError } from '@futures/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as zeromq from 'zeromq';
+import { deriveKeys, keygen, parseKey, type ZmqTransport, zmq } from '../src/index.js';
+import { HoldGate } from './support/gate.js';
+import { Proc } from './support/proc.js';
+
+// The transport on loopback with real worker processes: elastic membership, failures,
+// hostile input, the worker command.
+const TASKS = new URL('./fixtures/tasks.mjs', import.meta.url).href;
+const WORKER_BIN = new URL('../bin/futures-zmq-worker.js', import.meta.url).pathname;
+const HB = { heartbeatInterval: 200, heartbeatTimeout: 1000 };
+const who = task<(i: number) => { i: number; pid: number; tag: string | null }>(TASKS, 'who');
+const hold = task<(socketPath: string, i: number) => { i: number; pid: number }>(TASKS, 'hold');
+const echo = task<<T>(v: T) => T>(TASKS, 'echo');
+
+let dir: string;
+let keyFile: string;
+let keyText: string;
+const pools: PoolExecutor[] = [];
+const procs: Proc[] = [];
+const gates: HoldGate[] = [];
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fz-test-'));
+  keyText = keygen();
+  keyFile = path.join(dir, 'cluster.key');
+  fs.writeFileSync(keyFile, `# test key\n${keyText}\n`, { mode: 0o600 });
+});
+afterEach(async () => {
+  for (const p of procs.splice(0)) p.kill();
+  await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true }).catch(() => {})));
+  for (const g of gates.splice(0)) await g.close();
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const pool = (options: ConstructorParameters<typeof PoolExecutor>[0]): PoolExecutor => {
+  const p = new PoolExecutor(options);
+  pools.push(p);
+  return p;
+};
+const workerProc = (args: string[]): Proc => {
+  const p = new Proc(process.execPath, [WORKER_BIN, ...args]);
+  procs.push(p);
+  return p;
+};
+const openGate = async (): Promise<HoldGate> => {
+  const g = await HoldGate.open();
+  gates.push(g);
+  return g;
+};
+/** Collects the warnings emitted while `fn` runs. */
+async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const on = (w: Error) => seen.push(w.message);
+  process.on('warning', on);
+  try {
+    await fn();
+  } finally {
+    process.off('warning', on);
+  }
+  return seen;
+}
+
+describe('options and keys', () => {
+  it('rejects bad options at the call, naming the option', () => {
+    expect(() => zmq({ bogus: 1 } as never)).toThrow(/unknown option "bogus"/);
+    expect(() => zmq({ heartbeatInterval: 1000, heartbeatTimeout: 500 })).toThrow(RangeError);
+    expect(() => zmq({ bind: 'http://example.org' })).toThrow(/option "bind"/);
+    expect(() => zmq({ localWorkers: -1 })).toThrow(/localWorkers/);
+    expect(() => zmq({ curve: false, keyFile })).toThrow(/curve/);
+  });
+
+  it('refuses to listen beyond loopback without a key, or without CURVE', async () => {
+    const noKey = pool({ transport: zmq({ bind: 'tcp://0.0.0.0:0', localWorkers: 0 }) });
+    const e1 = await noKey.bootup().catch((e: unknown) => e);
+    expect((e1 as Error).name).toBe('KeyError');
+    expect(String((e1 as Error).message)).toMatch(/needs a cluster key.*futures keygen/);
+    // the executor is broken for good
+    expect(await noKey.submit(echo, 1).catch((e: unknown) => e)).toBeInstanceOf(BrokenExecutorError);
+    const noCurve = pool({ transport: zmq({ bind: 'tcp://0.0.0.0:0', curve: false, localWorkers: 0 }) });
+    expect(String(((await noCurve.bootup().catch((e: unknown) => e)) as Error).message)).toMatch(
+      /only allowed on loopback/,
+    );
+  });
+
+  it('keys: keygen format, validation, and two distinct derived key pairs', () => {
+    const k = keygen();
+    expect(k).toMatch(/^fzk1\.[A-Za-z0-9_-]{43}$/);
+    expect(() => parseKey('fzk1.short', 'test')).toThrow(/valid key/);
+    expect(() => parseKey('hunter2', 'test')).toThrow(/futures keygen/);
+    const a = deriveKeys(parseKey(k, 'test'));
+    const b = deriveKeys(parseKey(k, 'test'));
+    expect(a.server.publicKey).toBe(b.server.publicKey);
+    expect(a.server.publicKey).not.toBe(a.client.publicKey);
+    expect(a.server.publicKey).toHaveLength(40);
+    expect(deriveKeys(parseKey(keygen(), 'test')).client.publicKey).not.toBe(a.client.publicKey);
+  });
+
+  it('futures keygen -o writes a private key file and never overwrites one', async () => {
+    const file = path.join(dir, 'new.key');
+    const { keygenCommand } = await import('../src/cli.js');
+    expect(await keygenCommand(['-o', file])).toBe(0);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^fzk1\./m);
+    expect(await keygenCommand(['-o', file])).toBe(1);
+  });
+});
+
+describe('membership', () => {
+  it('loads by name with its options; remote workers (futures worker -n 2) join a pool that waits for them', async () => {
+    const port = await freePort();
+    const q = pool({
+      transport: 'zmq',
+      localWorkers: 0,
+      waitWorkers: 2,
+      keyFile,
+      bind: `tcp://127.0.0.1:${port}`,
+      ...HB,
+      initializer: task(TASKS, 'init'),
+      initargs: ['remote'],
+    });
+    const boot = q.bootup();
+    const sup = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '-n',
+      '2',
+      ...hbArgs(),
+    ]);
+    await boot;
+    expect(q.numWorkers).toBe(2);
+    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => q.submit(who, i)));
+    for (const r of results) {
+      expect(r.tag).toBe('remote');
+      expect(r.pid).not.toBe(process.pid);
+    }
+    await q.shutdown();
+    expect((await sup.waitExit()).code).toBe(0);
+  });
+
+  it('with --reconnect, a worker outlives its pool and joins the next one at the same address', async () => {
+    const port = await freePort();
+    const opts = { localWorkers: 0, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB };
+    const first = pool({ transport: zmq(opts) });
+    const boot = first.bootup();
+    const sup = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '--reconnect',
+      ...hbArgs(),
+    ]);
+    await boot;
+    const pid1 = (await first.submit(who, 1)).pid;
+    await first.shutdown();
+    const second = pool({ transport: zmq(opts) });
+    await second.bootup(); // the same supervisor's next worker process joins
+    const pid2 = (await second.submit(who, 2)).pid;
+    expect(pid2).not.toBe(pid1); // a fresh process for each pool
+    expect(sup.exit).toBeNull();
+    await second.shutdown();
+    sup.kill('SIGTERM');
+    expect((await sup.waitExit()).code).toBe(143);
+  });
+
+  it.each([1, 0])(
+    'a worker killed mid-task (retries %i): retried elsewhere, or WorkerLostError; a local one is replaced',
+    async (retries) => {
+      const gate = await openGate();
+      // one task per worker at a time, so that held tasks must spread over distinct workers
+      const p = pool({ transport: zmq({ ...HB }), maxWorkers: 2, retries, maxInFlight: 1 });
+      await p.bootup();
+      const first = [0, 1].map((i) => p.submit(hold, gate.path, i));
+      await gate.until((arr) => new Set(arr.map((a) => a.pid)).size === 2);
+      const victim = gate.arrivals[0]!;
+      gate.autoRelease((a) => a.pid !== victim.pid && a.i < 2);
+      process.kill(victim.pid, 'SIGKILL');
+      const [r0, r1] = await Promise.allSettled(first);
+      const mine = victim.i === 0 ? r0! : r1!;
+      const other = victim.i === 0 ? r1! : r0!;
+      expect(other.status).toBe('fulfilled');
+      if (retries > 0) {
+        expect(mine.status).toBe('fulfilled');
+        expect((mine as PromiseFulfilledResult<{ pid: number }>).value.pid).not.toBe(victim.pid);
+        expect(p.stats().retried).toBe(1);
+      } else {
+        expect(mine.status).toBe('rejected');
+        expect((mine as PromiseRejectedResult).reason).toBeInstanceOf(WorkerLostError);
+      }
+      // a replacement joined: two held tasks now run at once, on two live workers
+      const more = [2, 3].map((i) => p.submit(hold, gate.path, i));
+      await gate.until((arr) => new Set(arr.filter((a) => a.i >= 2).map((a) => a.pid)).size === 2);
+      expect(gate.arrivals.filter((a) => a.i >= 2).some((a) => a.pid === victim.pid)).toBe(false);
+      gate.releaseAll();
+      await Promise.all(more);
+      expect(p.numWorkers).toBe(2);
+    },
+  );
+});
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+function hbArgs(): string[] {
+  return [
+    '--heartbeat-interval',
+    String(HB.heartbeatInterval),
+    '--heartbeat-timeout',
+    String(HB.heartbeatTimeout),
+  ];
+}
+
+describe('hostile input', () => {
+  it('malformed and oversized messages from an authenticated peer are dropped with a log line; a running map is undisturbed', async () => {
+    const port = await freePort();
+    const p = pool({
+      transport: zmq({ ...HB, keyFile, bind: `tcp://127.0.0.1:${port}`, maxMessageBytes: 64 * 1024 }),
+      maxWorkers: 2,
+    });
+    await p.bootup();
+    const keys = deriveKeys(parseKey(keyText, 'test'));
+    const peer = new zeromq.Dealer({
+      linger: 0,
+      curveServerKey: keys.server.publicKey,
+      curvePublicKey: keys.client.publicKey,
+      curveSecretKey: keys.client.secretKey,
+    });
+    const warnings = await warningsDuring(async () => {
+      peer.connect(`tcp://127.0.0.1:${port}`);
+      await peer.send([Buffer.from([1]), JSON.stringify({ v: 1, host: 'fake', pid: 1 })]);
+      const [kind] = await peer.receive(); // welcome: it is a member now
+      expect(kind![0]).toBe(2);
+      const items = Array.from({ length: 400 }, (_, i) => (i % 50 === 0 ? new Float64Array(512).fill(i) : i));
+      const out: unknown[] = [];
+      let sent = false;
+      for await (const r of p.map(echo, items)) {
+        out.push(r);
+        if (!sent) {
+          sent = true;
+          await peer.send([Buffer.from([3])]); // a frame without a head
+          await peer.send([Buffer.from([99]), Buffer.from('x')]); // an unknown kind
+          await peer.send([Buffer.from([3]), Buffer.from([0xee, 1, 2])]); // a head core cannot decode
+          await peer.send([Buffer.from([3]), Buffer.alloc(128 * 1024)]); // over maxMessageBytes
+        }
+      }
+      expect(out).toEqual(items);
+    });
+    peer.close();
+    expect(warnings.some((w) => /malformed/.test(w))).toBe(true);
+    expect(warnings.some((w) => /dropped|disconnect|larger/i.test(w))).toBe(true);
+    // the pool still works
+    expect(await p.submit(echo, 'still here')).toBe('still here');
+  });
+
+  it("the local workers' Unix socket is private and admits only processes the controller started", async () => {
+    let transport: ZmqTransport | null = null;
+    const factory = zmq({ ...HB });
+    const p = pool({
+      maxWorkers: 1,
+      transport: { name: 'zmq', create: (ctx) => (transport = factory.create(ctx) as ZmqTransport) },
+    });
+    await p.bootup();
+    const address = transport!.connectAddress;
+    expect(address).toMatch(/^ipc:\/\//);
+    expect(fs.statSync(path.dirname(address.slice('ipc://'.length))).mode & 0o777).toBe(0o700);
+    const peer = new zeromq.Dealer({ linger: 0 });
+    peer.connect(address);
+    await peer.send([Buffer.from([1]), JSON.stringify({ v: 1, host: 'x', pid: 1, token: 'forged' })]);
+    const [kind] = await peer.receive();
+    expect(kind![0]).toBe(6); // goodbye, no welcome
+    await peer.send([Buffer.from([3]), Buffer.from([18, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0])]); // forged results
+    const [again] = await peer.receive();
+    expect(again![0]).toBe(7); // reset: it has no session
+    peer.close();
+    expect(await p.submit(echo, 'ok')).toBe('ok');
+    expect(p.stats().workers).toHaveLength(1);
+    await p.shutdown();
+    expect(fs.existsSync(path.dirname(address.slice('ipc://'.length)))).toBe(false); // removed at shutdown
+  });
+
+  it('a worker drops malformed frames from its controller with a log line and keeps going', async () => {
+    const keys = deriveKeys(parseKey(keyText, 'test'));
+    const ctx = new zeromq.Context();
+    const zap = new zeromq.Router({ context: ctx, linger: 0 });
+    await zap.bind('inproc://zeromq.zap.01');
+    void (async () => {
+      for await (const [r, d, v, id] of zap) await zap.send([r!, d!, v!, id!, '200', 'OK', 'w', '']);
+    })().catch(() => {});
+    const router = new zeromq.Router({
+      context: ctx,
+      linger: 0,
+      curveServer: true,
+      curveSecretKey: keys.server.secretKey,
+      zapDomain: 'x',
+    });
+    await router.bind('tcp://127.0.0.1:*');
+    const w = workerProc(['--connect', router.lastEndpoint!, '--key-file', keyFile, ...hbArgs()]);
+    const [identity, hello] = await router.receive();
+    expect(hello![0]).toBe(1);
+    await router.send([identity!, Buffer.from([2]), JSON.stringify({ workerId: 1 })]);
+    await router.send([identity!, Buffer.from([3]), Buffer.from([0xee, 0xff])]); // not a core message
+    await router.send([identity!, Buffer.from([42])]); // unknown kind
+    await w.until((x) => /malformed/.test(x.stderr), 'the worker logs the malformed frame');
+    await router.send([identity!, Buffer.from([6]), 'test over']);
+    expect((await w.waitExit()).code).toBe(0); // it survived and left when released
+    router.close();
+    zap.close();
+  });
+});
+
+describe('futures worker', () => {
+  it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {
+    const help = workerProc(['--help']);
+    expect((await help.waitExit()).code).toBe(0);
+    expect(help.stdout).toMatch(/--connect/);
+    const none = workerProc([]);
+    expect((await none.waitExit()).code).toBe(1);
+    expect(none.stderr).toMatch(/--connect/);
+    const bad = path.join(dir, 'bad.key');
+    fs.writeFileSync(bad, 'not a key\n', { mode: 0o600 });
+    const badKey = workerProc(['--connect', 'tcp://127.0.0.1:9', '--key-file', bad]);
+    expect((await badKey.waitExit()).code).toBe(1);
+    expect(badKey.stderr).toMatch(/valid key/);
+    const lonely = workerProc([
+      '--connect',
+      'tcp://127.0.0.1:9',
+      '--key-file',
+      keyFile,
+      '--join-timeout',
+      '1',
+    ]);
+    expect((await lonely.waitExit()).code).toBe(2);
+  });
+});
