@@ -129,7 +129,8 @@ function announce(socketPath: string, name: string): Promise<void> {
 export async function waitForAbort(socketPath: string, name: string): Promise<string> {
   const signal = currentSignal();
   await announce(socketPath, name);
-  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  // the abort may already have come while announcing: a fired signal fires no more events
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   await announce(socketPath, `${name}:observed`);
   throw new Error(`stopped by abort: ${String(signal.reason)}`);
 }

@@ -47,10 +47,11 @@ export function cancellationSuite(ctx: SuiteContext): void {
   it('a deadline counts from when the task starts; past it the task is aborted with TimeoutError', async () => {
     const pool = ctx.make({ maxWorkers: 1 });
     const held = pool.submit(tasks.gate, ctx.gate.path, 'd0', 'first');
-    const timed = pool.submit(withOptions(tasks.waitForAbort, { timeout: 50 }), ctx.gate.path, 'd1');
+    // Generous figures so a loaded machine cannot start the task late enough to miss its deadline.
+    const timed = pool.submit(withOptions(tasks.waitForAbort, { timeout: 400 }), ctx.gate.path, 'd1');
     await ctx.gate.arrived('d0');
     // Hold the worker well past the deadline: counted from submission, it would expire in the queue.
-    await expect(held.result(150)).rejects.toBeInstanceOf(TimeoutError);
+    await expect(held.result(1200)).rejects.toBeInstanceOf(TimeoutError);
     expect(timed.done()).toBe(false);
     ctx.gate.release('d0');
     expect(await held).toBe('first');
