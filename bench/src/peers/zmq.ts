@@ -14,15 +14,24 @@ const TASKS = new URL('futures-tasks.js', WORKERS_DIR);
 const noop = task<() => number>(TASKS, 'noop');
 const echo = task<(x: Uint8Array) => Uint8Array>(TASKS, 'echo');
 
-/** Until bench/package.json lists @futures/transport-zmq, let core find it in the workspace. */
+/**
+ * The package's directory. Until bench/package.json lists @futures/transport-zmq, it is found
+ * in FUTURES_TRANSPORT_PATH or the workspace, and core is told where (FUTURES_TRANSPORT_PATH).
+ */
 function ensureResolvable(): string {
   const require = createRequire(import.meta.url);
   try {
     return path.dirname(require.resolve('@futures/transport-zmq/package.json'));
   } catch {
-    const dir = fileURLToPath(new URL('../../../packages/transport-zmq/', import.meta.url));
-    const prev = process.env.FUTURES_TRANSPORT_PATH;
-    process.env.FUTURES_TRANSPORT_PATH = prev ? `${prev}${path.delimiter}${dir}` : dir;
+    const prev = process.env.FUTURES_TRANSPORT_PATH ?? '';
+    const candidates = [
+      ...prev.split(path.delimiter).filter(Boolean),
+      fileURLToPath(new URL('../../../packages/transport-zmq/', import.meta.url)),
+    ];
+    const dir = candidates.find((d) => fs.existsSync(path.join(d, 'package.json'))) ?? candidates.at(-1)!;
+    if (!prev.split(path.delimiter).includes(dir)) {
+      process.env.FUTURES_TRANSPORT_PATH = prev ? `${prev}${path.delimiter}${dir}` : dir;
+    }
     return dir;
   }
 }

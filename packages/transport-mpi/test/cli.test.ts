@@ -16,6 +16,7 @@ import {
 const CLI = path.join(PKG_DIR, '..', 'cli', 'dist', 'bin.js');
 const HAS_CLI = fs.existsSync(CLI);
 const why = !HAS_MPI ? NO_MPI_REASON : !HAS_CLI ? `the futures CLI is not built (${CLI})` : '';
+if (why !== '' && process.env.FUTURES_REQUIRE_MPI === '1') throw new Error(`FUTURES_REQUIRE_MPI=1: ${why}`);
 
 interface AppOutput {
   transport: string;

@@ -26,17 +26,24 @@ if (HAS_MPI) {
     it('runs several executors at once and in sequence, each on its own workers', async () => {
       const a = new PoolExecutor({ transport: mpi(), maxWorkers: 2 });
       const b = new PoolExecutor({ transport: mpi(), maxWorkers: 1 });
-      const [pa, pb] = await Promise.all([
-        Promise.all([0, 1, 2, 3].map(() => a.submit(() => process.pid))),
-        Promise.all([0, 1].map(() => b.submit(() => process.pid))),
-      ]);
-      expect(new Set(pa).size).toBe(2);
-      expect(new Set(pb).size).toBe(1);
-      expect(pa).not.toContain(pb[0]);
-      await Promise.all([a.shutdown(), b.shutdown()]);
+      try {
+        await Promise.all([a.bootup(), b.bootup()]); // both spawn at once
+        const [pa, pb] = await Promise.all([
+          Promise.all([0, 1, 2, 3].map(() => a.submit(() => process.pid))),
+          Promise.all([0, 1].map(() => b.submit(() => process.pid))),
+        ]);
+        expect(new Set(pa).size).toBe(2);
+        expect(new Set(pb).size).toBe(1);
+        expect(pa).not.toContain(pb[0]);
+      } finally {
+        await Promise.all([a.shutdown(), b.shutdown()]);
+      }
       const c = new PoolExecutor({ transport: mpi(), maxWorkers: 2 });
-      expect(await c.submit((x: number) => x * 3, 14)).toBe(42);
-      await c.shutdown();
+      try {
+        expect(await c.submit((x: number) => x * 3, 14)).toBe(42);
+      } finally {
+        await c.shutdown();
+      }
     });
   });
 

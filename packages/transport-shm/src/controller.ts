@@ -41,7 +41,6 @@ class Link {
     readonly sab: SharedArrayBuffer,
     ringBytes: number,
     readonly port: MessagePort,
-    largeBytes: number,
   ) {
     const ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
     this.ctl = ctl;
@@ -56,7 +55,9 @@ class Link {
       () => {
         if (Atomics.exchange(ctl, WORKER_WAITING, 0) !== 0) ring(ctl, WORKER_BELL);
       },
-      largeBytes,
+      // Arguments always go through the ring: the controller's copy then lands in the
+      // ring's warm memory, and the fresh memory for the worker's copy is the worker's work.
+      Number.POSITIVE_INFINITY,
     );
     this.inbox = new Inbox(sab, ringBytes, 'to-controller', ctl, port, () => {
       if (Atomics.exchange(ctl, WORKER_WANTS_SPACE, 0) !== 0) ring(ctl, WORKER_BELL);
@@ -203,14 +204,14 @@ export class ShmTransport implements Transport {
     const sab = new SharedArrayBuffer(CONTROL_BYTES + 2 * ringBytes);
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    const link = new Link(id, sab, ringBytes, port1, this.#opts.largeBytes);
+    const link = new Link(id, sab, ringBytes, port1);
     const boot: WorkerBootData & { port: MessagePort } = {
       link: sab,
       bell: this.#bell.buffer as SharedArrayBuffer,
       ringBytes,
       runtimeUrl: this.#ctx.workerRuntimeUrl,
       typescript: this.#opts.typescript,
-      largeBytes: this.#opts.largeBytes,
+      largeResultBytes: this.#opts.largeResultBytes,
       workerId: id,
       port: port2,
     };

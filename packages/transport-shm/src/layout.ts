@@ -87,7 +87,7 @@ export interface WorkerBootData {
   runtimeUrl: string;
   /** How TypeScript task modules are loaded: "auto", "always" or "off". */
   typescript: string;
-  /** Buffers of at least this many bytes are copied once and moved, not streamed through the ring. */
-  largeBytes: number;
+  /** Result buffers of at least this many bytes are copied once and moved, not streamed through the ring. */
+  largeResultBytes: number;
   workerId: number;
 }

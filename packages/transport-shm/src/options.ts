@@ -10,13 +10,16 @@ export interface ShmOptions {
    */
   ringBytes?: number;
   /**
-   * Out-of-band buffers (typed arrays, ArrayBuffers) of at least this many bytes skip the
-   * ring: the sender copies each once into new memory and moves that to the other thread
-   * (a MessagePort transfer, picked up synchronously); smaller ones are copied through the
-   * ring. Either way a payload is copied once per hop, and the receiver owns fresh memory.
+   * Out-of-band buffers (typed arrays, ArrayBuffers) of at least this many bytes in a
+   * task's *result* skip the ring: the worker copies each once into new memory and moves
+   * that to the controller (a MessagePort transfer, picked up synchronously), so the
+   * controller copies nothing. Smaller results, and all arguments, are copied through the
+   * ring (the controller's copy goes into the ring's warm memory; the worker copies out).
+   * Either way the fresh memory a copy needs is written by a worker thread, not by the
+   * controller that all workers share.
    * @default 262144 (256 KiB)
    */
-  largeBytes?: number;
+  largeResultBytes?: number;
   /** V8 heap limits of each worker thread (`new Worker(..., { resourceLimits })`). @default none (Node's defaults) */
   resourceLimits?: ResourceLimits;
   /** Milliseconds shutdown waits for workers to exit on their own before terminating them. @default 10000 */
@@ -34,7 +37,7 @@ export interface ShmOptions {
 /** Fully resolved options. */
 export interface ResolvedShmOptions {
   ringBytes: number;
-  largeBytes: number;
+  largeResultBytes: number;
   resourceLimits: ResourceLimits | undefined;
   stopTimeout: number;
   typescript: 'auto' | 'always' | 'off';
@@ -42,7 +45,7 @@ export interface ResolvedShmOptions {
 
 export const DEFAULT_RING_BYTES = 1 << 20;
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
-export const DEFAULT_LARGE_BYTES = 256 * 1024;
+export const DEFAULT_LARGE_RESULT_BYTES = 256 * 1024;
 const MIN_RING_BYTES = 4096;
 const MAX_RING_BYTES = 1 << 30;
 
@@ -53,11 +56,11 @@ export const SHM_OPTION_SPECS = {
     max: MAX_RING_BYTES,
     description: 'bytes of each of the two ring buffers per worker (rounded up to a power of two)',
   },
-  largeBytes: {
+  largeResultBytes: {
     type: 'integer',
     min: 1,
     description:
-      'buffers of at least this many bytes are copied once and moved to the other thread instead of through the ring',
+      'result buffers of at least this many bytes are copied once by the worker and moved, not streamed through the ring',
   },
   resourceLimits: {
     type: 'json',
@@ -128,7 +131,7 @@ export function resolveShmOptions(options: unknown, source = 'shm() option'): Re
   }
   return {
     ringBytes: nextPowerOfTwo(v.ringBytes ?? DEFAULT_RING_BYTES),
-    largeBytes: v.largeBytes ?? DEFAULT_LARGE_BYTES,
+    largeResultBytes: v.largeResultBytes ?? DEFAULT_LARGE_RESULT_BYTES,
     resourceLimits,
     stopTimeout: v.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS,
     typescript: v.typescript ?? 'auto',

@@ -45,7 +45,7 @@ const outbox = new Outbox(
   () => {
     if (Atomics.exchange(bell, CTRL_WAITING, 0) !== 0) ring(bell, CTRL_BELL);
   },
-  boot.largeBytes,
+  boot.largeResultBytes,
 );
 const inbox = new Inbox(boot.link, boot.ringBytes, 'to-worker', ctl, port, () => {
   if (Atomics.exchange(ctl, CTRL_WANTS_SPACE, 0) !== 0) ring(bell, CTRL_BELL);

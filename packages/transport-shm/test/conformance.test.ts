@@ -13,6 +13,6 @@ runConformanceSuite({
 runConformanceSuite({
   name: 'shm (4 KiB rings, every buffer through the ring)',
   createExecutor: (options) =>
-    new PoolExecutor({ ...options, transport: shm({ ringBytes: 4096, largeBytes: 2 ** 40 }) }),
+    new PoolExecutor({ ...options, transport: shm({ ringBytes: 4096, largeResultBytes: 2 ** 40 }) }),
   capabilities: { chdir: false },
 });

@@ -8,7 +8,7 @@ describe('shm options', () => {
   it('has documented defaults', () => {
     expect(resolveShmOptions({})).toEqual({
       ringBytes: 1 << 20,
-      largeBytes: 256 * 1024,
+      largeResultBytes: 256 * 1024,
       resourceLimits: undefined,
       stopTimeout: 10_000,
       typescript: 'auto',
@@ -21,7 +21,7 @@ describe('shm options', () => {
     expect(() => shm({ ringBytes: 100 })).toThrow(/ringBytes/);
     expect(() => shm({ ringBytes: 'big' as unknown as number })).toThrow(TypeError);
     expect(() => shm({ stopTimeout: -1 })).toThrow(/stopTimeout/);
-    expect(() => shm({ largeBytes: 0 })).toThrow(/largeBytes/);
+    expect(() => shm({ largeResultBytes: 0 })).toThrow(/largeResultBytes/);
     expect(() => shm({ typescript: 'maybe' as 'auto' })).toThrow(/typescript/);
     expect(() => shm({ resourceLimits: { maxOldGenerationSizeMb: -4 } })).toThrow(/resourceLimits/);
     expect(() => shm({ resourceLimits: { heapMb: 4 } as never })).toThrow(/heapMb/);

@@ -39,8 +39,8 @@ describe('shm transport', () => {
   });
 
   it.each([
-    ['default options (large buffers moved)', {}],
-    ['a 64 KiB ring, everything streamed through it', { ringBytes: 65536, largeBytes: 2 ** 40 }],
+    ['default options (large results moved)', {}],
+    ['a 64 KiB ring, everything streamed through it', { ringBytes: 65536, largeResultBytes: 2 ** 40 }],
   ])('moves 32 MiB both ways at once without deadlock: %s', async (_name, options) => {
     const pool = make({ transport: shm(options), maxWorkers: 2, maxInFlight: 4 });
     const size = 32 << 20;
@@ -100,7 +100,7 @@ describe('shm transport', () => {
   });
 
   it('never blocks the controller event loop, even while streaming through a tiny ring', async () => {
-    const pool = make({ transport: shm({ ringBytes: 65536, largeBytes: 2 ** 40 }), maxWorkers: 1 });
+    const pool = make({ transport: shm({ ringBytes: 65536, largeResultBytes: 2 ** 40 }), maxWorkers: 1 });
     await pool.bootup();
     let turns = 0;
     let ticking = true;

@@ -20,7 +20,7 @@ Options:
   -h, --help                this help
 
 Exit codes: 0 released by the controller, 1 bad arguments, 2 join timeout,
-3 controller lost, 4 refused by the controller.
+3 controller lost, 4 refused by the controller, 5 authentication failed (key).
 `;
 
 export class UsageError extends Error {

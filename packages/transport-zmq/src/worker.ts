@@ -28,6 +28,8 @@ export const WorkerExit = {
   ControllerLost: 3,
   /** The controller refused it (shutting down, other protocol version). */
   Refused: 4,
+  /** The handshake failed: a different key, or CURVE on one side only. */
+  AuthFailed: 5,
 } as const;
 
 export interface WorkerRunOptions {
@@ -84,7 +86,10 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
       if (state === 'done') return;
       state = 'done';
       if (timer !== null) clearTimeout(timer);
-      if (why) status(why);
+      const failed =
+        code === WorkerExit.AuthFailed || code === WorkerExit.JoinTimeout || code === WorkerExit.Refused;
+      if (failed) process.stderr.write(`futures worker ${process.pid}: ${why}\n`);
+      else if (why) status(why);
       void (async () => {
         await Promise.race([queue.drained(), new Promise((r) => setTimeout(r, 2000))]);
         try {
@@ -188,16 +193,17 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
         finish(WorkerExit.ControllerLost, `lost the connection to the controller at ${options.connect}`);
       }
     });
+    // libzmq does not retry a refused handshake: waiting longer would only hang.
     socket.events.on('handshake:error:auth', (e) => {
-      log.warn(
-        'auth',
-        `the controller at ${options.connect} refused this worker's key (${e.error.message}); use the same key file on both sides`,
+      finish(
+        WorkerExit.AuthFailed,
+        `the controller at ${options.connect} refused this worker's key (${e.error.message}): use the same key file on both sides`,
       );
     });
     socket.events.on('handshake:error:protocol', (e) => {
-      log.warn(
-        'auth',
-        `the handshake with ${options.connect} failed (${e.error.message}): wrong key, or one side runs without CURVE`,
+      finish(
+        WorkerExit.AuthFailed,
+        `the handshake with ${options.connect} failed (${e.error.message}): a different key, or one side runs without CURVE`,
       );
     });
 

@@ -323,6 +323,19 @@ describe('hostile input', () => {
 });
 
 describe('futures worker', () => {
+  it('a worker with another cluster key is refused at once (exit 5) and the pool never counts it', async () => {
+    const port = await freePort();
+    const p = pool({ transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }) });
+    await p.bootup();
+    const other = path.join(dir, 'other.key');
+    fs.writeFileSync(other, `${keygen()}\n`, { mode: 0o600 });
+    const w = workerProc(['--connect', `tcp://127.0.0.1:${port}`, '--key-file', other]);
+    expect((await w.waitExit()).code).toBe(5);
+    expect(w.stderr).toMatch(/refused this worker's key/);
+    expect(p.stats().workers).toHaveLength(1);
+    expect(await p.submit(echo, 'fine')).toBe('fine');
+  });
+
   it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {
     const help = workerProc(['--help']);
     expect((await help.waitExit()).code).toBe(0);

@@ -130,7 +130,8 @@ export async function waitForAbort(socketPath: string, name: string): Promise<st
   const signal = currentSignal();
   await announce(socketPath, name);
   // the abort may already have come while announcing: a fired signal fires no more events
-  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  if (!signal.aborted)
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   await announce(socketPath, `${name}:observed`);
   throw new Error(`stopped by abort: ${String(signal.reason)}`);
 }
