@@ -4,7 +4,6 @@ import { defineConfig } from 'vitest/config';
 // time (the MPI jobs of two files would fight over two cores), with generous timeouts.
 export default defineConfig({
   test: {
-    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/mpi-env.ts'],
     testTimeout: 120_000,
