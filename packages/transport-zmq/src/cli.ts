@@ -91,6 +91,7 @@ async function supervise(args: WorkerArgs): Promise<number> {
   const children = new Set<LocalWorker>();
   let stopping = false;
   let firstFailure = 0;
+  let authFailures = 0;
   let finished: () => void = () => {};
   const allDone = new Promise<void>((resolve) => {
     finished = resolve;
@@ -117,13 +118,19 @@ async function supervise(args: WorkerArgs): Promise<number> {
     children.add(w);
     void w.exited.then(({ code }) => {
       children.delete(w);
+      // a refused key is retried too (a daemon outlives a misconfigured controller), ever more slowly
+      authFailures = code === WorkerExit.AuthFailed ? authFailures + 1 : 0;
       const again =
         args.reconnect &&
         !stopping &&
-        (code === WorkerExit.Released || code === WorkerExit.ControllerLost || code === WorkerExit.Refused);
+        (code === WorkerExit.Released ||
+          code === WorkerExit.ControllerLost ||
+          code === WorkerExit.Refused ||
+          code === WorkerExit.AuthFailed);
       if (again) {
         // give a controller that is going away time to close its socket before rejoining
-        setTimeout(() => (stopping ? maybeDone() : start()), args.heartbeatInterval);
+        const delay = Math.min(60_000, args.heartbeatInterval * 2 ** Math.min(authFailures, 6));
+        setTimeout(() => (stopping ? maybeDone() : start()), delay);
         return;
       }
       if (code !== 0 && firstFailure === 0) firstFailure = code ?? 1;

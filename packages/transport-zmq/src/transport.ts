@@ -309,7 +309,7 @@ export class ZmqTransport implements Transport {
       case Kind.Hello:
         return; // a duplicate
       default:
-        this.#log.warn('malformed', `dropped a message of unknown kind ${kind} from worker ${s.workerId}`);
+        this.#log.warn('unknown-kind', `dropped a message of unknown kind ${kind} from worker ${s.workerId}`);
     }
   }
 

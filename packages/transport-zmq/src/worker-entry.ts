@@ -3,6 +3,7 @@
 // The key arrives as the first line on the lifeline fd, never in argv or the environment.
 import { once } from 'node:events';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseWorkerArgs } from './cli-args.js';
 import { parseKey } from './keys.js';
@@ -26,14 +27,29 @@ function readLine(fd: number): string {
  * even while the main thread is busy in a long synchronous task: a thread of its own checks
  * every 100 ms. Resolves once that thread runs.
  */
-async function startWatchdog(parent: number): Promise<void> {
+async function startWatchdog(parent: number, ipcDir: string | null): Promise<void> {
+  // A controller killed by a signal cannot remove its private socket directory: we do.
   const code =
-    'const { workerData: parent } = require("node:worker_threads");' +
-    'const check = () => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); };' +
+    'const { parent, ipcDir } = require("node:worker_threads").workerData;' +
+    'const check = () => { if (process.ppid === parent) return;' +
+    ' if (ipcDir) try { require("node:fs").rmSync(ipcDir, { recursive: true, force: true }); } catch {}' +
+    ' process.kill(process.pid, "SIGKILL"); };' +
     'check(); setInterval(check, 100);';
-  const thread = new Worker(code, { eval: true, workerData: parent, stdout: false, stderr: false });
+  const thread = new Worker(code, {
+    eval: true,
+    workerData: { parent, ipcDir },
+    stdout: false,
+    stderr: false,
+  });
   await once(thread, 'online');
   thread.unref();
+}
+
+/** The controller's private socket directory, when this worker connects to one. */
+function controllerIpcDir(connect: string): string | null {
+  if (!connect.startsWith('ipc://')) return null;
+  const dir = path.dirname(connect.slice('ipc://'.length));
+  return path.basename(dir).startsWith('futures-zmq-') ? dir : null;
 }
 
 async function main(): Promise<number> {
@@ -47,7 +63,7 @@ async function main(): Promise<number> {
   let secret = args.secret;
   if (args.lifeline !== null) {
     const line = readLine(args.lifeline);
-    if (args.parent !== null) await startWatchdog(args.parent);
+    if (args.parent !== null) await startWatchdog(args.parent, controllerIpcDir(args.connect));
     secret = line === '-' ? null : parseKey(line, 'the key from the controller');
   }
   return runWorker({

@@ -183,8 +183,11 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
     // Monitor events arrive in order: a disconnect counts only after a completed handshake
     // (earlier ones belong to failed attempts, e.g. before the controller was up).
     let connected = false;
+    let trouble: NodeJS.Timeout | null = null;
     socket.events.on('handshake', () => {
       connected = true;
+      if (trouble !== null) clearTimeout(trouble);
+      trouble = null;
     });
     socket.events.on('disconnect', () => {
       if (!connected) return;
@@ -205,6 +208,19 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
         WorkerExit.AuthFailed,
         `the handshake with ${options.connect} failed (${e.error.message}): a different key, or one side runs without CURVE`,
       );
+    });
+    // A controller with another key drops the handshake (no ZAP verdict reaches us): give it
+    // heartbeatTimeout to succeed on a retry before calling it a key mismatch.
+    socket.events.on('handshake:error:other', (e) => {
+      if (state !== 'joining' || trouble !== null) return;
+      trouble = setTimeout(() => {
+        if (state !== 'joining') return;
+        finish(
+          WorkerExit.AuthFailed,
+          `no handshake with ${options.connect} succeeded (${e.error.message}): a different key, or not a futures controller`,
+        );
+      }, heartbeatTimeout);
+      trouble.unref();
     });
 
     const joinTimeout = options.joinTimeout ?? 0;

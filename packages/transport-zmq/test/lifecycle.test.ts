@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allGone, Proc } from './support/proc.js';
 
@@ -29,6 +30,18 @@ describe('local worker processes end with their controller', () => {
     expect(pids).toHaveLength(2);
     return pids;
   };
+  /** The private socket directory of the local workers exists now; `gone()` checks it was removed. */
+  const ipcDirOf = async (p: Proc): Promise<{ gone: () => Promise<void> }> => {
+    const dir = (await p.event('pids')).ipcDir as string;
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
+    return {
+      gone: async () => {
+        const deadline = Date.now() + 10_000;
+        while (fs.existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(fs.existsSync(dir)).toBe(false);
+      },
+    };
+  };
 
   it.each([
     ['shutdown() and a normal end', 'normal', 0],
@@ -38,8 +51,10 @@ describe('local worker processes end with their controller', () => {
   ])('%s', async (_name, end, code) => {
     const p = start({ end });
     const pids = await pidsOf(p);
+    const ipc = await ipcDirOf(p);
     expect((await p.waitExit()).code).toBe(code);
     await allGone(pids);
+    await ipc.gone();
   });
 
   it.each([
@@ -49,10 +64,12 @@ describe('local worker processes end with their controller', () => {
   ] as const)('%s', async (_name, signal) => {
     const p = start({ end: 'wait' }, true);
     const pids = await pidsOf(p);
+    const ipc = await ipcDirOf(p);
     await p.event('spinning'); // a worker is busy in a synchronous task: it cannot notice anything itself
     if (signal === 'SIGINT') process.kill(-p.child.pid!, 'SIGINT');
     else p.kill(signal);
     expect((await p.waitExit()).signal).toBe(signal);
     await allGone(pids);
+    await ipc.gone(); // removed by the workers' watchdogs, as the controller could not
   });
 });
