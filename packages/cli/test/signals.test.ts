@@ -17,6 +17,20 @@ function groupMembers(pgid: number): number[] {
   return pids;
 }
 
+/** Live child processes of `pid`. */
+function childrenOf(pid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z') pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
 function threadsOf(pid: number): number {
   return fs.readdirSync(`/proc/${pid}/task`).length;
 }
@@ -43,6 +57,22 @@ async function interruptLongMap(
 }
 
 describe('signals stop everything the command started', () => {
+  it('with --transport=zmq, SIGINT leaves no worker process behind', async () => {
+    const run = start(BIN, ['run', '--transport=zmq', '-n', '2', 'long-map.mjs']);
+    const m = await run.waitFor(/\{"pid":(\d+),"workers":2\}/);
+    const pid = Number(m[1]);
+    const workers = childrenOf(pid); // the local worker processes the zmq transport started
+    expect(workers.length).toBeGreaterThanOrEqual(2);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    // they end with their controller (a watchdog in each sees its parent gone); bounded wait
+    const deadline = Date.now() + 15_000;
+    while (workers.some(alive) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(workers.filter(alive)).toEqual([]);
+  });
+
   it('SIGINT during a long map ends the program and its workers at once, exit 130', async () => {
     const { status, ms } = await interruptLongMap('SIGINT', []);
     expect(status).toBe(130);
