@@ -64,3 +64,9 @@ export function parseJsonPart(part: Uint8Array | undefined, maxBytes = 4096): Re
 export function plain(part: Buffer): Uint8Array {
   return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
 }
+
+/**
+ * The Goodbye reason a controller sends to a worker that joins while the pool shuts down:
+ * a normal end for the worker (exit 0, nothing on stderr), not a refusal.
+ */
+export const SHUTTING_DOWN = 'the pool is shutting down';

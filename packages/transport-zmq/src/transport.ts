@@ -22,6 +22,7 @@ import {
   PROTOCOL_VERSION,
   parseJsonPart,
   plain,
+  SHUTTING_DOWN,
 } from './protocol.js';
 import { type Session, Sessions } from './sessions.js';
 import { ZapHandler } from './zap.js';
@@ -327,7 +328,7 @@ export class ZmqTransport implements Transport {
       return;
     }
     if (this.#stopping) {
-      refuse('the pool is shutting down');
+      refuse(SHUTTING_DOWN);
       return;
     }
     const workerId = this.#nextId;

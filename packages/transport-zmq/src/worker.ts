@@ -12,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   parseJsonPart,
   plain,
+  SHUTTING_DOWN,
 } from './protocol.js';
 import { SendQueue } from './socket-io.js';
 import { loadZmq } from './zmq-lib.js';
@@ -159,6 +160,10 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
           return;
         case Kind.Goodbye: {
           const reason = parts[1]?.toString('utf8').slice(0, 200) ?? '';
+          if (state === 'joining' && reason === SHUTTING_DOWN) {
+            finish(WorkerExit.Released, `the pool at ${options.connect} is shutting down`);
+            return;
+          }
           if (state === 'joining') {
             finish(WorkerExit.Refused, `the controller at ${options.connect} refused this worker: ${reason}`);
             return;
