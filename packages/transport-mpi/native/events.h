@@ -12,7 +12,7 @@
 namespace fmpi {
 
 enum class EventKind : int {
-  kReady = 1,           // MPI is initialized: a = world rank, b = world size, link = parent link (spawned worker) or -1, text = details
+  kReady = 1,           // MPI is initialized: a = world rank, b = world size, session = MPI_UNIVERSE_SIZE or -1, link = parent link (spawned worker) or -1, text = details
   kFrame = 2,           // a frame from (link, rank) for session
   kSent = 3,            // the send with this ticket completed: JavaScript may drop its buffers
   kLinkOpen = 4,        // ticket's link is open: link, a = local rank / spawned count, b = size, text = error when link < 0

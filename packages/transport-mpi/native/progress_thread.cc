@@ -176,7 +176,13 @@ bool ProgressThread::InitMpi() {
   char version[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
   int vlen = 0;
   MPI_Get_library_version(version, &vlen);
+  // MPI_UNIVERSE_SIZE: how many processes the job may have in all (slots of the allocation);
+  // the spawn mode's default worker count is what is left of it. Not every MPI sets it.
+  int* universe = nullptr;
+  int has_universe = 0;
+  MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_UNIVERSE_SIZE, &universe, &has_universe);
   Event ready(EventKind::kReady);
+  ready.session = (has_universe != 0 && universe != nullptr) ? *universe : -1;
   ready.link = parent_link;
   ready.a = world_rank_;
   ready.b = world_size_;

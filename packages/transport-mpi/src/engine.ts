@@ -25,6 +25,8 @@ export interface LinkListener {
 export interface ReadyInfo {
   rank: number;
   size: number;
+  /** MPI_UNIVERSE_SIZE (processes the job may have in all), or null where the MPI does not set it. */
+  universeSize: number | null;
   /** The link to the parent, in a process started by MPI_Comm_spawn; else -1. */
   parentLink: number;
   threadLevel: number;
@@ -277,6 +279,7 @@ export class Engine {
         this.#readyInfo = {
           rank: row.a,
           size: row.b,
+          universeSize: row.session > 0 ? row.session : null,
           parentLink: row.link,
           threadLevel: row.ticket,
           library: row.text ?? '',

@@ -35,7 +35,15 @@ export async function mpiPingPong(
     const runtimeUrl = import.meta.resolve('@futures/core/worker');
     spawned = await spawnTarget.open(
       engine,
-      { maxWorkers: 1, env: null, cwd: null, execArgv: null, options: {}, workerRuntimeUrl: runtimeUrl },
+      {
+        maxWorkers: 1,
+        maxWorkersExplicit: true,
+        env: null,
+        cwd: null,
+        execArgv: null,
+        options: {},
+        workerRuntimeUrl: runtimeUrl,
+      },
       DEFAULT_MPI_OPTIONS,
     );
     link = spawned.link;

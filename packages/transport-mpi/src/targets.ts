@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { TransportContext } from '@futures/core/transport';
-import type { Engine } from './engine.js';
+import type { Engine, ReadyInfo } from './engine.js';
 import { MpiError } from './errors.js';
 import { Ctrl } from './native.js';
 import type { ResolvedMpiOptions } from './options.js';
@@ -43,6 +43,16 @@ export const WORKER_ENTRY = fileURLToPath(
   here.endsWith('.ts') ? new URL('../dist/worker-entry.js', here) : new URL('./worker-entry.js', here),
 );
 
+/**
+ * How many workers spawn mode starts when the user did not say (as mpi4py.futures): the
+ * slots the MPI universe has left beyond this job's own ranks, at least one; where the MPI
+ * sets no universe size, core's default (`fallback`, the available parallelism).
+ */
+export function defaultSpawnCount(info: Pick<ReadyInfo, 'universeSize' | 'size'>, fallback: number): number {
+  if (info.universeSize === null) return fallback;
+  return Math.max(1, info.universeSize - info.size);
+}
+
 export const spawnTarget: Target = {
   mode: 'spawn',
   async open(engine, ctx, options) {
@@ -51,15 +61,16 @@ export const spawnTarget: Target = {
       backoff: options.backoff,
       heartbeatTimeout: options.heartbeatTimeout,
     };
+    const count = ctx.maxWorkersExplicit
+      ? ctx.maxWorkers
+      : defaultSpawnCount(await engine.ready, ctx.maxWorkers);
     const argv = [...(ctx.execArgv ?? []), WORKER_ENTRY, JSON.stringify(config)];
     const info: [string, string][] = Object.entries(options.spawnInfo);
     if (ctx.cwd !== null && options.spawnInfo.wdir === undefined) info.push(['wdir', ctx.cwd]);
-    const row = await engine.request((t) =>
-      engine.native.spawn(t, process.execPath, argv, ctx.maxWorkers, info),
-    );
+    const row = await engine.request((t) => engine.native.spawn(t, process.execPath, argv, count, info));
     if (row.link < 0) {
       throw new MpiError(
-        `futures: ${row.text}. Fix: check that ${ctx.maxWorkers} more processes may start here (Open MPI: ` +
+        `futures: ${row.text}. Fix: check that ${count} more processes may start here (Open MPI: ` +
           'OMPI_MCA_rmaps_base_oversubscribe=1 or a hostfile with enough slots; under Slurm, spawn needs free slots in ' +
           'the allocation, otherwise use static mode: mpiexec -n N futures run app.js).',
       );

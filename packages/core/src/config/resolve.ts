@@ -32,6 +32,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 64;
 export interface ResolvedConfig {
   transport: Sourced<string | TransportFactory>;
   maxWorkers: Sourced<number>;
+  /** Whether maxWorkers came from the user (option, environment, config file), not the default. */
+  maxWorkersExplicit: boolean;
   retries: number;
   maxInFlight: number;
   abortGraceMs: number | null;
@@ -105,7 +107,8 @@ export function resolveConfig(
     }
   }
 
-  const maxWorkers = (core('maxWorkers') as Sourced<number> | undefined) ?? {
+  const chosenMaxWorkers = core('maxWorkers') as Sourced<number> | undefined;
+  const maxWorkers = chosenMaxWorkers ?? {
     value: os.availableParallelism(),
     source: 'the default (available parallelism)',
   };
@@ -128,6 +131,7 @@ export function resolveConfig(
   return {
     transport,
     maxWorkers,
+    maxWorkersExplicit: chosenMaxWorkers !== undefined,
     retries: (core('retries')?.value as number | undefined) ?? 0,
     maxInFlight: (core('maxInFlight')?.value as number | undefined) ?? DEFAULT_MAX_IN_FLIGHT,
     abortGraceMs: (core('abortGraceMs')?.value as number | undefined) ?? null,

@@ -252,6 +252,7 @@ export class PoolExecutor implements Executor {
     const factory = await loadTransport(this.#config);
     const transport = factory.create({
       maxWorkers: this.#config.maxWorkers.value,
+      maxWorkersExplicit: this.#config.maxWorkersExplicit,
       env: this.#config.env,
       cwd: this.#config.cwd,
       execArgv: this.#config.execArgv,

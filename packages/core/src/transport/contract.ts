@@ -20,6 +20,12 @@ import type { Frame } from './frame.js';
 export interface TransportContext {
   /** How many workers to start (or, for elastic transports, to wait for at bootup). */
   maxWorkers: number;
+  /**
+   * Whether the user chose `maxWorkers` (option, FUTURES_MAX_WORKERS or a config file).
+   * When false it is core's default (the available parallelism), which a transport may
+   * replace with a better default of its own (MPI spawn: the MPI universe size).
+   */
+  maxWorkersExplicit: boolean;
   /** Extra environment variables for the workers (already merged with process.env where a transport needs a full env). */
   env: Readonly<Record<string, string>> | null;
   /** Working directory for the workers (process-based transports chdir; thread transports cannot). */
