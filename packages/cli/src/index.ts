@@ -4,10 +4,8 @@ export { CliError, UsageError } from './meta.js';
 export { createProgram, main, splitProgramTail } from './program.js';
 export {
   type FinalSummary,
-  isStatsMessage,
   ProgressModel,
   type ProgressView,
-  type StatsMessage,
   type WorkerView,
 } from './progress/model.js';
 export { envNameOf, type RunOptions, runCommand } from './run.js';

@@ -1,7 +1,7 @@
-import type { ExecutorStats } from '@futures/core';
+import type { ExecutorStats, ProgressMessage } from '@futures/core';
 import { describe, expect, it } from 'vitest';
 import { formatFinal, formatLine } from '../src/progress/format.js';
-import { ProgressModel, type StatsMessage } from '../src/progress/model.js';
+import { ProgressModel } from '../src/progress/model.js';
 
 /** A snapshot at uptime `t`; each worker is [inFlight, completed, lifetime utilization, busy ms (default utilization × t)]. */
 function msg(
@@ -11,7 +11,7 @@ function msg(
   workers: ([number, number, number] | [number, number, number, number])[],
   extra: Partial<ExecutorStats> = {},
   final = false,
-): StatsMessage {
+): ProgressMessage {
   return {
     type: 'futures:stats',
     v: 1,

@@ -19,6 +19,7 @@ export {
 } from './errors.js';
 export type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './executor/options.js';
 export { type Executor, PoolExecutor } from './executor/pool-executor.js';
+export { isProgressMessage, type ProgressMessage } from './executor/progress-report.js';
 export type { ExecutorStats, WorkerStats } from './executor/stats.js';
 export { Future, type FutureState } from './future.js';
 export {

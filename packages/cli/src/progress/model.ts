@@ -1,27 +1,4 @@
-import type { ExecutorStats } from '@futures/core';
-
-/** What an executor sends over the IPC channel (see @futures/core executor/progress-report.ts). */
-export interface StatsMessage {
-  type: 'futures:stats';
-  v: 1;
-  id: string;
-  transport: string;
-  final: boolean;
-  stats: ExecutorStats;
-}
-
-export function isStatsMessage(m: unknown): m is StatsMessage {
-  const x = m as Partial<StatsMessage> | null;
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    x.type === 'futures:stats' &&
-    typeof x.id === 'string' &&
-    typeof x.stats === 'object' &&
-    x.stats !== null &&
-    Array.isArray(x.stats.workers)
-  );
-}
+import type { ExecutorStats, ProgressMessage } from '@futures/core';
 
 /** One worker's line in a view. */
 export interface WorkerView {
@@ -94,7 +71,7 @@ export class ProgressModel {
   readonly #tracks = new Map<string, Track>();
 
   /** Records a snapshot; returns a summary when it is an executor's final one. */
-  update(msg: StatsMessage): FinalSummary | null {
+  update(msg: ProgressMessage): FinalSummary | null {
     let track = this.#tracks.get(msg.id);
     if (track === undefined) {
       track = {

@@ -1,3 +1,4 @@
+import { isProgressMessage } from '@futures/core';
 import cliProgress from 'cli-progress';
 import {
   formatFinal,
@@ -7,7 +8,7 @@ import {
   formatWorker,
   utilisationOf,
 } from './format.js';
-import { type FinalSummary, isStatsMessage, ProgressModel } from './model.js';
+import { type FinalSummary, ProgressModel } from './model.js';
 
 /** Draws the progress of a program from the stats messages its executors send. */
 export interface ProgressRenderer {
@@ -34,7 +35,7 @@ export class LineRenderer implements ProgressRenderer {
   }
 
   message(m: unknown): void {
-    if (!isStatsMessage(m)) return;
+    if (!isProgressMessage(m)) return;
     const final = this.#model.update(m);
     this.#dirty = true;
     if (final !== null) this.#final(final);
@@ -105,7 +106,7 @@ export class TerminalRenderer implements ProgressRenderer {
   }
 
   message(m: unknown): void {
-    if (!isStatsMessage(m)) return;
+    if (!isProgressMessage(m)) return;
     const final = this.#model.update(m);
     if (final !== null) this.log(`${formatFinal(final)}\n`);
     this.#render();

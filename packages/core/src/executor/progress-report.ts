@@ -29,6 +29,20 @@ export interface ProgressMessage {
   stats: ExecutorStats;
 }
 
+/** Whether `m` (from an IPC channel: anything) is a ProgressMessage. */
+export function isProgressMessage(m: unknown): m is ProgressMessage {
+  const x = m as Partial<ProgressMessage> | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    x.type === 'futures:stats' &&
+    typeof x.id === 'string' &&
+    typeof x.stats === 'object' &&
+    x.stats !== null &&
+    Array.isArray(x.stats.workers)
+  );
+}
+
 export interface ProgressReporter {
   /** Sends the final snapshot and stops the timer. Idempotent. */
   stop(): void;
