@@ -3,6 +3,7 @@ import type { PoolExecutorOptions } from '@futures/core';
 import type { ZmqOptions } from './options.js';
 
 export { infoLines, keygenCommand, workerCommand } from './cli.js';
+export { ZmqWorkerLostError } from './errors.js';
 export {
   deriveKeys,
   KeyError,
@@ -15,7 +16,7 @@ export {
 } from './keys.js';
 export { type ResolvedZmqOptions, resolveZmqOptions, ZMQ_OPTION_SPECS, type ZmqOptions } from './options.js';
 export { futuresTransport, zmq } from './provider.js';
-export { ZmqTransport, ZmqWorkerLostError } from './transport.js';
+export { ZmqTransport } from './transport.js';
 export { runWorker, WorkerExit, type WorkerRunOptions } from './worker.js';
 
 // `new PoolExecutor({ transport: 'zmq', keyFile, ... })` type-checks with this package installed.

@@ -7,6 +7,11 @@ export const WORKER_ENTRY = import.meta.url.endsWith('.ts')
   ? new URL('../dist/worker-entry.js', import.meta.url)
   : new URL('./worker-entry.js', import.meta.url);
 
+/** This process's Node flags minus the inspector's (a second process cannot take its port, and --inspect-brk would stop it). */
+export function inheritableExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
+}
+
 export interface LocalWorkerSpec {
   connect: string;
   /** Cluster key text handed over the lifeline pipe, or null without CURVE. */

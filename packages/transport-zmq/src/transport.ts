@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
+import { ZmqWorkerLostError } from './errors.js';
 import {
   baseSocketOptions,
   type ClusterKeys,
@@ -11,7 +12,7 @@ import {
   serverCurveOptions,
 } from './keys.js';
 import { Listener } from './listener.js';
-import { LocalPool, type LocalWorker, type LocalWorkerSpec } from './local-workers.js';
+import { inheritableExecArgv, LocalPool, type LocalWorker, type LocalWorkerSpec } from './local-workers.js';
 import { RateLimitedLog } from './log.js';
 import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
 import {
@@ -27,12 +28,6 @@ import {
 import { type Session, Sessions } from './sessions.js';
 import { ZapHandler } from './zap.js';
 import { loadZmq } from './zmq-lib.js';
-
-/** A worker's connection ended (it left, its process exited, or its link was lost). */
-export class ZmqWorkerLostError extends Error {
-  override readonly name = 'ZmqWorkerLostError';
-  readonly code = 'ERR_FUTURES_ZMQ_WORKER_LOST';
-}
 
 /** Non-blocking reads every this many ms while the pool is idle (and does not keep the process alive). */
 const IDLE_POLL_MS = 50;
@@ -407,9 +402,4 @@ export class ZmqTransport implements Transport {
     this.#removeIpcDir();
     process.off('exit', this.#removeIpcDir);
   }
-}
-
-/** This process's Node flags minus the inspector's (a second process cannot take its port, and --inspect-brk would stop it). */
-function inheritableExecArgv(): string[] {
-  return process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
 }

@@ -1,0 +1,5 @@
+/** A worker's connection ended (it left, its process exited, or its link was lost). */
+export class ZmqWorkerLostError extends Error {
+  override readonly name = 'ZmqWorkerLostError';
+  readonly code = 'ERR_FUTURES_ZMQ_WORKER_LOST';
+}
