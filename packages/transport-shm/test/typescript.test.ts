@@ -18,6 +18,19 @@ describe('TypeScript task modules', () => {
     expect(results.map((r) => r.text)).toEqual(['HELLO ADA!', 'HELLO BOB!', 'HELLO CY!', 'HELLO DI!']);
   });
 
+  it('a .ts module in a CommonJS package: its named exports load, though Node shows only its default export', async () => {
+    const pool = new PoolExecutor({ transport: shm(), maxWorkers: 1 });
+    pools.push(pool);
+    const CJS_URL = new URL('./fixtures/commonjs/task.ts', import.meta.url);
+    const triple = task<(n: number) => { value: number; by: number }>(CJS_URL, 'triple');
+    const label = task<(s: string) => string>(CJS_URL, 'label');
+    expect(await pool.submit(triple, 14)).toEqual({ value: 42, by: 3 });
+    expect(await pool.submit(label, 'x')).toBe('<x>');
+    // inherited properties of module.exports are no exports
+    const error = await pool.submit(task<() => void>(CJS_URL, 'hasOwnProperty')).catch((e: unknown) => e);
+    expect((error as Error).name).toBe(TaskLoadError.name);
+  });
+
   it('with typescript: "always" the loader is there from the start', async () => {
     const pool = new PoolExecutor({ transport: shm({ typescript: 'always' }), maxWorkers: 1 });
     pools.push(pool);

@@ -55,15 +55,31 @@ export async function loadFunction(
       { cause: error },
     );
   }
-  if (!(spec.exportName in mod)) {
+  const fn = exportOf(mod, spec.exportName);
+  if (fn === MISSING) {
     const names = Object.keys(mod).join(', ') || 'none';
     throw new TaskLoadError(
       `module ${spec.module} has no export "${spec.exportName}" (its exports: ${names})`,
     );
   }
-  const fn = mod[spec.exportName];
   if (typeof fn !== 'function') {
     throw new TaskLoadError(`export "${spec.exportName}" of ${spec.module} is ${typeof fn}, not a function`);
   }
   return fn as AnyFunction;
+}
+
+const MISSING = Symbol('missing');
+
+/**
+ * A module's export by name. A CommonJS module whose exports Node cannot find statically
+ * (assigned in a loop, or compiled from TypeScript by tsx) shows only `default` (its
+ * module.exports) to import(): its own properties count as exports too.
+ */
+function exportOf(mod: Record<string, unknown>, name: string): unknown {
+  if (name in mod) return mod[name];
+  const cjs = mod.default;
+  if (name !== 'default' && (typeof cjs === 'object' || typeof cjs === 'function') && cjs !== null) {
+    if (Object.hasOwn(cjs, name)) return (cjs as Record<string, unknown>)[name];
+  }
+  return MISSING;
 }
