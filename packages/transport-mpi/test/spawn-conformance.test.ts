@@ -1,22 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { PoolExecutor } from '@futures/core';
 import { runConformanceSuite, tasks } from '@futures/core/conformance';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mpi } from '../src/index.js';
-import { defaultSpawnCount } from '../src/targets.js';
-import {
-  HAS_MPI,
-  mpiexec,
-  NO_MPI_REASON,
-  newTag,
-  run,
-  taggedProcesses,
-  taggedWorkers,
-  untilGone,
-} from './support/processes.js';
+import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers, untilGone } from './support/processes.js';
 
 // Spawn mode, as a plain `node app.js` gets it: this test process is an MPI singleton and
 // every executor spawns its workers with MPI_Comm_spawn. Everything it spawns carries TAG.
@@ -57,45 +43,6 @@ if (HAS_MPI) {
         expect(await c.submit((x: number) => x * 3, 14)).toBe(42);
       } finally {
         await c.shutdown();
-      }
-    });
-  });
-
-  describe('mpi spawn: how many workers by default', () => {
-    it("without maxWorkers, the universe size less the job's own ranks (as mpi4py.futures)", () => {
-      expect(defaultSpawnCount({ universeSize: 5, size: 1 }, 16)).toBe(4);
-      expect(defaultSpawnCount({ universeSize: 3, size: 3 }, 16)).toBe(1); // at least one
-      expect(defaultSpawnCount({ universeSize: null, size: 1 }, 16)).toBe(16); // no universe: core's default
-    });
-
-    it('under mpiexec with a 5-slot hostfile, an executor without maxWorkers spawns 4 workers', async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'futures-mpi-hostfile-'));
-      const hostfile = path.join(dir, 'hosts');
-      const openMpi = /Open MPI|OpenRTE/.test(
-        spawnSync(mpiexec(1, [])[0], ['--version'], { encoding: 'utf8' }).stdout ?? '',
-      );
-      fs.writeFileSync(hostfile, openMpi ? 'localhost slots=5\n' : 'localhost:5\n');
-      try {
-        const [cmd, args] = mpiexec(1, [
-          openMpi ? '--hostfile' : '-f',
-          hostfile,
-          'node',
-          'test/runners/default-workers.mjs',
-        ]);
-        const tag = newTag();
-        const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.json).toEqual({ numWorkers: 4, stats: 4, pids: 4 });
-        // an explicit count wins over the universe
-        const e = await run(cmd, args, {
-          env: { FUTURES_TEST_TAG: tag, FUTURES_MAX_WORKERS: '2' },
-          timeoutMs: 90_000,
-        });
-        expect(e.code, e.stderr).toBe(0);
-        expect(e.json).toEqual({ numWorkers: 2, stats: 2, pids: 2 });
-        expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });
