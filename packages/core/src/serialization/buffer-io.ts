@@ -87,11 +87,30 @@ export class Writer {
     this.pos += src.byteLength;
   }
 
-  /** A copy of what was written (the writer is reused afterwards). */
+  /**
+   * A copy of what was written (the writer is reused afterwards). Small copies are views
+   * into a shared slab (one ArrayBuffer per SLAB_BYTES of frame heads instead of one per
+   * frame: fewer backing stores for the GC to track); a slab region is never written twice,
+   * so a view stays valid for as long as anyone holds it. Larger ones get a buffer of their own.
+   */
   take(): Uint8Array {
-    return this.bytes.slice(0, this.pos);
+    const n = this.pos;
+    if (n > SLAB_MAX_TAKE) return this.bytes.slice(0, n);
+    if (slabPos + n > SLAB_BYTES) {
+      slab = new Uint8Array(SLAB_BYTES);
+      slabPos = 0;
+    }
+    const out = slab.subarray(slabPos, slabPos + n);
+    out.set(this.bytes.subarray(0, n));
+    slabPos = (slabPos + n + 7) & ~7; // 8-byte aligned starts, for readers that view floats
+    return out;
   }
 }
+
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_TAKE = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabPos = 0;
 
 export class Reader {
   view: DataView;
