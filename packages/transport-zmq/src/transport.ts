@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
 import { ZmqWorkerLostError } from './errors.js';
 import {
@@ -15,6 +12,7 @@ import { Listener } from './listener.js';
 import { inheritableExecArgv, LocalPool, type LocalWorker, type LocalWorkerSpec } from './local-workers.js';
 import { RateLimitedLog } from './log.js';
 import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
+import { PrivateSocketDir } from './private-dir.js';
 import {
   type HelloInfo,
   jsonPart,
@@ -46,10 +44,7 @@ export class ZmqTransport implements Transport {
   #main: Listener | null = null;
   /** Local workers' listener: a Unix socket in a private directory (no CURVE needed). */
   #ipc: Listener | null = null;
-  #ipcDir: string | null = null;
-  readonly #removeIpcDir = (): void => {
-    if (this.#ipcDir !== null) fs.rmSync(this.#ipcDir, { recursive: true, force: true });
-  };
+  #ipcDir: PrivateSocketDir | null = null;
   #zap: ZapHandler | null = null;
   #keys: ClusterKeys | null = null;
   #keyText: string | null = null;
@@ -120,12 +115,11 @@ export class ZmqTransport implements Transport {
     this.connectAddress = localAddress(this.endpoint);
     const local = o.localWorkers ?? this.#ctx.maxWorkers;
     if (local > 0 && o.localIpc && process.platform !== 'win32') {
-      // Only this user can enter the directory (mkdtemp makes it 0700), and a HELLO there must
-      // carry the token of a process this controller started.
-      this.#ipcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'futures-zmq-'));
-      process.on('exit', this.#removeIpcDir);
+      // Only this user can enter the directory, and a HELLO there must carry the token of a
+      // process this controller started.
+      this.#ipcDir = new PrivateSocketDir();
       this.#ipc = listen('l', false);
-      const address = `ipc://${path.join(this.#ipcDir, 'w')}`;
+      const address = this.#ipcDir.address('w');
       this.connectAddress = await this.#ipc.bind(address, address, this.#keepAlive);
     }
     this.#heartbeat = setInterval(() => this.#ping(), o.heartbeatInterval);
@@ -399,7 +393,6 @@ export class ZmqTransport implements Transport {
     this.#ipc?.close();
     this.#zap?.close();
     this.#locals.killAll();
-    this.#removeIpcDir();
-    process.off('exit', this.#removeIpcDir);
+    this.#ipcDir?.remove();
   }
 }
