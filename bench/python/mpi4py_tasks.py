@@ -1,4 +1,5 @@
 """Task functions for the mpi4py.futures benchmark rows (imported by the worker ranks)."""
+import time
 
 
 def noop():
@@ -7,3 +8,11 @@ def noop():
 
 def echo(x):
     return x
+
+
+def spin(ms):
+    """Balance workload: busy-spins (CPU) for `ms` milliseconds; returns `ms`."""
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        pass
+    return ms

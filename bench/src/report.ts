@@ -1,16 +1,30 @@
+import { SHAPES, sum } from './balance.js';
+import { median } from './measure.js';
+import type { BalanceStyle, Workload } from './peer.js';
+
 /** One measured cell (the median of its repetitions) with every repetition kept. */
 export interface Result {
   peer: string;
   version: string;
   semantics: 'copy' | 'transfer';
-  workload: 'throughput' | 'bandwidth';
+  workload: Workload;
   workers: number;
   /** Payload bytes (bandwidth). */
   size?: number;
+  /** Balance: the shape's name, how its tasks were handed over, the ideal makespan (ms). */
+  shape?: string;
+  style?: BalanceStyle;
+  idealMs?: number;
+  /** Balance: each repetition's makespan (ms), in the order they ran. */
+  makespansMs?: number[];
   tasks: number;
   inFlight: number;
-  /** tasks/s for throughput, MB/s for bandwidth: the median over repetitions. */
+  /**
+   * The median over repetitions of: tasks/s (throughput), MB/s (bandwidth), efficiency =
+   * idealMs / makespan (balance).
+   */
   value: number;
+  /** Every repetition's figure, in the order they ran. */
   reps: number[];
 }
 
@@ -28,12 +42,48 @@ function fmt(v: number | undefined): string {
   return v.toFixed(1);
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table; the first `left` columns are text (left-aligned), the others numbers. */
+function table(header: string[], rows: string[][], left = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const sep = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+    `| ${cells.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (i < left ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), sep, ...rows.map(line)].join('\n');
+}
+
+const STYLE_LABEL: Record<BalanceStyle, string> = {
+  submit: 'submit burst',
+  map: 'map (chunksize 1)',
+  run: 'run() burst (no map)',
+};
+
+/** Balance: one table per shape (peer, style, workers, makespan, efficiency median and worst). */
+export function renderBalance(results: Result[]): string {
+  const out: string[] = [];
+  const bal = results.filter((r) => r.workload === 'balance');
+  for (const shape of SHAPES) {
+    const rows = bal.filter((r) => r.shape === shape.name);
+    if (rows.length === 0) continue;
+    const total = sum(shape.durations);
+    out.push(
+      `Balance, ${shape.name}: ${shape.description}; ${shape.durations.length} tasks, ` +
+        `${fmt(total)} ms of work, longest ${fmt(Math.max(...shape.durations))} ms ` +
+        '(efficiency = ideal makespan / measured; median and worst repetition)',
+      '',
+    );
+    const cells = rows.map((r) => [
+      r.peer,
+      STYLE_LABEL[r.style!],
+      String(r.workers),
+      fmt(r.idealMs),
+      fmt(median(r.makespansMs!)),
+      r.value.toFixed(2),
+      Math.min(...r.reps).toFixed(2),
+    ]);
+    const header = ['peer', 'style', 'workers', 'ideal ms', 'makespan ms', 'efficiency', 'worst'];
+    out.push(table(header, cells, 2), '');
+  }
+  return out.join('\n');
 }
 
 /** Markdown tables: throughput per peer × workers, bandwidth per peer/workers × size, and the target ratios. */
@@ -94,5 +144,7 @@ export function render(
     }
   }
   if (lines.length > 0) out.push('Ratios', '', ...lines.map((l) => `- ${l}`), '');
+  const balance = renderBalance(results);
+  if (balance !== '') out.push(balance);
   return out.join('\n');
 }

@@ -1,26 +1,35 @@
 /**
  * The benchmark: throughput (no-op tasks, chunksize 1, N in flight) and bandwidth (echo a
- * Uint8Array of 1 KiB .. 16 MiB), for 1 and 2 workers, for every peer in dist/peers/.
- * Pools are started and warmed before timing; each cell is the median of its repetitions.
+ * Uint8Array of 1 KiB .. 16 MiB), for 1 and 2 workers, and balance (CPU-spin tasks of uneven
+ * durations; efficiency = ideal makespan / measured), for 2 workers, for every peer in
+ * dist/peers/. Pools are started and warmed before timing; each cell is the median of its
+ * repetitions.
  *
  *   node dist/run.js [--quick] [--peers=futures-shm,piscina] [--workers=1,2]
- *                    [--sizes=1024,65536] [--workload=throughput|bandwidth] [--reps=N]
- *                    [--tasks=N] [--in-flight=N] [--out=FILE]
+ *                    [--sizes=1024,65536] [--workload=throughput,bandwidth,balance]
+ *                    [--shapes=long+short,lognormal] [--reps=N] [--tasks=N]
+ *                    [--in-flight=N] [--out=FILE]
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { measureBalance, pickShapes } from './balance.js';
 import { bandwidth, median, throughput } from './measure.js';
-import type { Peer } from './peer.js';
+import type { Peer, Workload } from './peer.js';
 import { type Result, render, sizeLabel } from './report.js';
 
 interface Settings {
   quick: boolean;
   peers: string[] | null;
+  /** Worker counts of throughput and bandwidth (default 1,2). */
   workers: number[];
+  /** Worker counts of balance (default 2; --workers sets both). */
+  balanceWorkers: number[];
   sizes: number[];
-  workloads: ('throughput' | 'bandwidth')[];
+  workloads: Workload[];
+  /** Balance shapes (null: all). */
+  shapes: string[] | null;
   reps: number;
   tasks: number;
   inFlight: number;
@@ -44,6 +53,7 @@ function parseArgs(argv: string[]): Settings {
     'workers',
     'sizes',
     'workload',
+    'shapes',
     'reps',
     'tasks',
     'in-flight',
@@ -60,14 +70,21 @@ function parseArgs(argv: string[]): Settings {
     process.exit(0);
   }
   const quick = get('quick') !== undefined;
-  const workload = get('workload');
+  const all: Workload[] = ['throughput', 'bandwidth', 'balance'];
+  const workloads = (list(get('workload')) ?? all) as Workload[];
+  for (const w of workloads)
+    if (!all.includes(w)) throw new Error(`unknown workload ${w}; known: ${all.join(', ')}`);
+  const workers = list(get('workers'))?.map(Number);
+  const shapes = list(get('shapes')) ?? null;
+  pickShapes(shapes); // fails early on an unknown name
   return {
     quick,
     peers: list(get('peers')) ?? null,
-    workers: (list(get('workers')) ?? ['1', '2']).map(Number),
+    workers: workers ?? [1, 2],
+    balanceWorkers: workers ?? [2],
     sizes: (list(get('sizes')) ?? ['1024', '65536', '1048576', '16777216']).map(Number),
-    workloads:
-      workload === undefined ? ['throughput', 'bandwidth'] : [workload as 'throughput' | 'bandwidth'],
+    workloads,
+    shapes,
     reps: Number(get('reps') ?? (quick ? 1 : 3)),
     tasks: Number(get('tasks') ?? (quick ? 5_000 : 100_000)),
     inFlight: Number(get('in-flight') ?? 1024),
@@ -98,12 +115,35 @@ async function discoverPeers(only: string | null = null): Promise<{ peer: Peer; 
   return all.sort((a, b) => ours(b.peer) - ours(a.peer) || a.peer.name.localeCompare(b.peer.name));
 }
 
+/** The workloads `peer` runs with `workers` workers in this run. */
+function workloadsOf(s: Settings, peer: Peer, workers: number): Workload[] {
+  return s.workloads.filter(
+    (w) => peer.workloads.includes(w) && (w === 'balance' ? s.balanceWorkers : s.workers).includes(workers),
+  );
+}
+
 /** Measures one peer with one worker count, in this process (a child of the run). */
 async function measurePeer(s: Settings, peer: Peer, workers: number): Promise<Result[]> {
+  const todo = workloadsOf(s, peer, workers);
+  const results: Result[] = [];
+  if (todo.includes('throughput') || todo.includes('bandwidth'))
+    results.push(...(await measureTransfers(s, peer, workers, todo)));
+  if (todo.includes('balance'))
+    results.push(...(await measureBalance(peer, workers, s.reps, pickShapes(s.shapes))));
+  return results;
+}
+
+/** Throughput and bandwidth, on one pool warmed with no-op tasks. */
+async function measureTransfers(
+  s: Settings,
+  peer: Peer,
+  workers: number,
+  todo: Workload[],
+): Promise<Result[]> {
   const results: Result[] = [];
   const pool = await peer.start(workers);
   try {
-    if (s.workloads.includes('throughput') && peer.workloads.includes('throughput')) {
+    if (todo.includes('throughput')) {
       const reps: number[] = [];
       for (let i = 0; i < s.reps; i++) reps.push((await throughput(pool, s.tasks, s.inFlight)).rate);
       results.push({
@@ -118,7 +158,7 @@ async function measurePeer(s: Settings, peer: Peer, workers: number): Promise<Re
         reps,
       });
     }
-    if (s.workloads.includes('bandwidth') && peer.workloads.includes('bandwidth')) {
+    if (todo.includes('bandwidth')) {
       for (const size of s.sizes) {
         // copying rows move bytes: a byte budget; moving rows pay per message: a task count
         const byBytes = Math.round(s.bandwidthBytes / size);
@@ -180,6 +220,16 @@ function runChild(peer: Peer, file: string, workers: number): Promise<Result[]> 
   });
 }
 
+function progressLine(r: Result): string {
+  if (r.workload === 'balance') {
+    const ms = r.makespansMs!.map((m) => m.toFixed(0)).join(', ');
+    return `${r.peer} w=${r.workers} balance ${r.shape} ${r.style}: efficiency ${r.value.toFixed(2)} (makespans ${ms} ms; ideal ${r.idealMs!.toFixed(0)} ms)`;
+  }
+  const what = r.workload === 'throughput' ? 'throughput' : `echo ${sizeLabel(r.size!)}`;
+  const unit = r.workload === 'throughput' ? 'tasks/s' : 'MB/s';
+  return `${r.peer} w=${r.workers} ${what}: ${Math.round(r.value)} ${unit}`;
+}
+
 async function main(): Promise<void> {
   const s = parseArgs(process.argv.slice(2).filter((a) => a !== '--'));
   const peers =
@@ -196,6 +246,7 @@ async function main(): Promise<void> {
     const name = s.child.slice(colon + 1, at);
     const hit = (await discoverPeers(s.child.slice(0, colon))).find((p) => p.peer.name === name);
     if (hit === undefined) throw new Error(`no peer named ${name}`);
+    await hit.peer.unavailable?.(); // (some rows learn their version there)
     process.stdout.write(JSON.stringify(await measurePeer(s, hit.peer, Number(s.child.slice(at + 1)))));
     return;
   }
@@ -208,13 +259,11 @@ async function main(): Promise<void> {
       skipped.push(`${peer.name}: ${why}`);
       continue;
     }
-    for (const workers of s.workers) {
+    const counts = [...new Set([...s.workers, ...s.balanceWorkers])].sort((a, b) => a - b);
+    for (const workers of counts) {
+      if (workloadsOf(s, peer, workers).length === 0) continue;
       const got = await runChild(peer, file, workers);
-      for (const r of got) {
-        const what = r.workload === 'throughput' ? 'throughput' : `echo ${sizeLabel(r.size!)}`;
-        const unit = r.workload === 'throughput' ? 'tasks/s' : 'MB/s';
-        console.error(`${r.peer} w=${workers} ${what}: ${Math.round(r.value)} ${unit}`);
-      }
+      for (const r of got) console.error(progressLine(r));
       results.push(...got);
     }
   }
@@ -230,6 +279,11 @@ async function main(): Promise<void> {
     cpuModel: os.cpus()[0]?.model ?? '?',
     loadavg: os.loadavg(),
     settings: s,
+    shapes: pickShapes(s.shapes).map(({ name, description, durations }) => ({
+      name,
+      description,
+      durations,
+    })),
     skipped,
     results,
   };

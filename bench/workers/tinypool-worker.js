@@ -1,3 +1,12 @@
 // Worker side of the tinypool row.
 export const noop = () => 0;
 export const echo = (x) => x;
+
+/** Balance workload: busy-spins (CPU) for `ms` milliseconds; returns `ms`. */
+export const spin = (ms) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy: the task is CPU time, not a timer
+  }
+  return ms;
+};

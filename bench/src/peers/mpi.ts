@@ -1,6 +1,6 @@
 import { PoolExecutor, task } from '@futures/core';
 import { loadTransportProvider } from '@futures/core/transport';
-import { type Peer, type PeerPool, WORKERS_DIR } from '../peer.js';
+import { type Peer, type PeerPool, type Warmup, WORKERS_DIR, warm } from '../peer.js';
 
 /**
  * futures over MPI (@futures/transport-mpi) in spawn mode: this process is an MPI singleton
@@ -12,6 +12,7 @@ import { type Peer, type PeerPool, WORKERS_DIR } from '../peer.js';
 const TASKS = new URL('futures-tasks.js', WORKERS_DIR);
 const noop = task<() => number>(TASKS, 'noop');
 const echo = task<(x: Uint8Array) => Uint8Array>(TASKS, 'echo');
+const spin = task<(ms: number) => number>(TASKS, 'spin');
 
 let version = '@futures/transport-mpi ?';
 
@@ -27,14 +28,21 @@ async function unavailable(): Promise<string | null> {
   }
 }
 
-async function start(workers: number): Promise<PeerPool> {
+async function start(workers: number, warmup: Warmup = 'noop'): Promise<PeerPool> {
   // By name, so FUTURES_* settings (e.g. FUTURES_BACKOFF) apply to the row.
   const pool = new PoolExecutor({ transport: 'mpi', maxWorkers: workers });
   await pool.bootup();
-  await Promise.all(Array.from({ length: workers * 4 }, () => pool.submit(noop)));
+  await warm(
+    workers,
+    warmup,
+    () => pool.submit(noop),
+    (ms) => pool.submit(spin, ms),
+  );
   return {
     noop: () => pool.submit(noop),
     echo: (payload) => pool.submit(echo, payload),
+    spin: (ms) => pool.submit(spin, ms),
+    mapSpin: (durations) => pool.map(spin, durations),
     close: () => pool.shutdown(),
   };
 }
@@ -46,7 +54,7 @@ export const peers: Peer[] = [
       return version;
     },
     semantics: 'copy',
-    workloads: ['throughput', 'bandwidth'],
+    workloads: ['throughput', 'bandwidth', 'balance'],
     unavailable,
     start,
   },

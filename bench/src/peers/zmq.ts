@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PoolExecutor, task } from '@futures/core';
-import { type Peer, type PeerPool, WORKERS_DIR } from '../peer.js';
+import { type Peer, type PeerPool, type Warmup, WORKERS_DIR, warm } from '../peer.js';
 
 // futures over ZeroMQ, with worker processes on this machine: "futures-zmq" as configured by
 // default (local workers on a private Unix socket), and "futures-zmq (TCP, CURVE)", the path
@@ -13,6 +13,7 @@ import { type Peer, type PeerPool, WORKERS_DIR } from '../peer.js';
 const TASKS = new URL('futures-tasks.js', WORKERS_DIR);
 const noop = task<() => number>(TASKS, 'noop');
 const echo = task<(x: Uint8Array) => Uint8Array>(TASKS, 'echo');
+const spin = task<(ms: number) => number>(TASKS, 'spin');
 
 /**
  * The package's directory. Until bench/package.json lists @futures/transport-zmq, it is found
@@ -45,15 +46,22 @@ const version = (() => {
   }
 })();
 
-async function start(workers: number, localIpc: boolean): Promise<PeerPool> {
+async function start(workers: number, localIpc: boolean, warmup: Warmup = 'noop'): Promise<PeerPool> {
   // (typed loosely: zmq's options join PoolExecutorOptions only where the package is a dependency)
   const options: Record<string, unknown> = { transport: 'zmq', maxWorkers: workers, localIpc };
   const pool = new PoolExecutor(options as ConstructorParameters<typeof PoolExecutor>[0]);
   await pool.bootup();
-  await Promise.all(Array.from({ length: workers * 4 }, () => pool.submit(noop)));
+  await warm(
+    workers,
+    warmup,
+    () => pool.submit(noop),
+    (ms) => pool.submit(spin, ms),
+  );
   return {
     noop: () => pool.submit(noop),
     echo: (payload) => pool.submit(echo, payload),
+    spin: (ms) => pool.submit(spin, ms),
+    mapSpin: (durations) => pool.map(spin, durations),
     close: () => pool.shutdown(),
   };
 }
@@ -66,9 +74,9 @@ export const peers: Peer[] = [
     name: 'futures-zmq',
     version: `${version} (local workers: Unix socket)`,
     semantics: 'copy',
-    workloads: ['throughput', 'bandwidth'],
+    workloads: ['throughput', 'bandwidth', 'balance'],
     unavailable,
-    start: (w) => start(w, true),
+    start: (w, warmup) => start(w, true, warmup),
   },
   {
     name: 'futures-zmq (TCP, CURVE)',

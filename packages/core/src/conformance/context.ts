@@ -48,6 +48,7 @@ export const tasks = {
   gate: task<typeof T.gate<unknown>>(TASKS_URL, 'gate'),
   waitForAbort: task<typeof T.waitForAbort>(TASKS_URL, 'waitForAbort'),
   spinUntilFile: task<typeof T.spinUntilFile>(TASKS_URL, 'spinUntilFile'),
+  chore: task<typeof T.chore>(TASKS_URL, 'chore'),
   missingExport: task<() => void>(TASKS_URL, 'noSuchExport'),
   missingModule: task<() => void>(new URL('./no-such-module.js', TASKS_URL), 'default'),
 };

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 /**
  * The test side of `tasks.gate`: a Unix socket server. `arrived(name)` resolves once a
  * task called gate(name) (it is then running on a worker); `release(name)` lets it return.
- * Works for threads, processes and MPI ranks on this machine alike.
+ * Every name that reaches it is counted (`times`, `count`), so a test can tell how many
+ * tasks ran, and how often each, without timing anything. Works for threads, processes
+ * and MPI ranks on this machine alike.
  */
 export class Gate {
   readonly path: string;
@@ -14,6 +16,8 @@ export class Gate {
   readonly #arrivals = new Map<string, net.Socket>();
   readonly #waiters = new Map<string, (() => void)[]>();
   readonly #released = new Set<string>();
+  readonly #seen = new Map<string, number>();
+  #openAll = false;
 
   private constructor(socketPath: string) {
     this.path = socketPath;
@@ -24,7 +28,8 @@ export class Gate {
         const nl = buf.indexOf('\n');
         if (nl < 0) return;
         const name = buf.slice(0, nl);
-        if (this.#released.has(name)) {
+        this.#seen.set(name, (this.#seen.get(name) ?? 0) + 1);
+        if (this.#openAll || this.#released.has(name)) {
           sock.write('go');
           return;
         }
@@ -64,6 +69,24 @@ export class Gate {
       sock.write('go');
       this.#arrivals.delete(name);
     }
+  }
+
+  /** Lets every task held now, and every one that arrives later, pass at once (still counted). */
+  openAll(): void {
+    this.#openAll = true;
+    for (const name of [...this.#arrivals.keys()]) this.release(name);
+  }
+
+  /** How many times a task announced `name`. */
+  times(name: string): number {
+    return this.#seen.get(name) ?? 0;
+  }
+
+  /** How many distinct names starting with `prefix` arrived (tasks that ran, when each has its own name). */
+  count(prefix: string): number {
+    let n = 0;
+    for (const name of this.#seen.keys()) if (name.startsWith(prefix)) n++;
+    return n;
   }
 
   /** Whether a task named `name` reached the gate. */

@@ -6,6 +6,7 @@ import { cancellationSuite } from './suites/cancellation.js';
 import { lifecycleSuite } from './suites/lifecycle.js';
 import { mapSuite } from './suites/map.js';
 import { resultsSuite } from './suites/results.js';
+import { schedulingSuite } from './suites/scheduling.js';
 import { waitingSuite } from './suites/waiting.js';
 
 export type { ConformanceConfig } from './context.js';
@@ -20,5 +21,6 @@ export function runConformanceSuite(config: ConformanceConfig): void {
     describe('wait, asCompleted, cancel, timeouts', () => waitingSuite(ctx));
     describe('lifecycle, initializer, options', () => lifecycleSuite(ctx));
     describe('abort, deadlines, escalation', () => cancellationSuite(ctx));
+    describe('placement, depth, stealing', () => schedulingSuite(ctx));
   });
 }

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { currentSignal } from '../worker/task-context.js';
+import * as path from 'node:path';
+import { currentSignal, currentWorkerId } from '../worker/task-context.js';
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -143,4 +144,43 @@ export async function spinUntilFile(socketPath: string, name: string, releaseFil
     // busy on purpose: a task that never yields and never looks at its signal
   }
   return 'finished';
+}
+
+/** Which worker this is: "worker <id>" (ids are unique within an executor). */
+export function whoAmI(): string {
+  return `worker ${currentWorkerId()}`;
+}
+
+/** How a `chore` ends: pass at once, wait at the gate, or spin (ignoring everything) then leave. */
+export type ChoreMode =
+  | { kind: 'pass'; spinMs?: number }
+  | { kind: 'hold'; gate: string }
+  | { kind: 'spin-then-exit'; gate: string; releaseFile: string };
+
+/**
+ * One task function for the scheduling tests, so that every call shares one learned
+ * duration. It records that it ran by creating `dir/name` exclusively (a second run of the
+ * same task fails with EEXIST: nothing may run twice), then passes (after spinning for
+ * `spinMs`), waits at the gate
+ * until released (async: the worker still reads messages), or announces itself, spins
+ * without yielding until `releaseFile` exists and ends its worker. Returns whoAmI().
+ */
+export async function chore(dir: string, name: string, mode: ChoreMode = { kind: 'pass' }): Promise<string> {
+  const me = whoAmI(); // before any await: core's in-thread test transport runs several workers in one thread
+  fs.writeFileSync(path.join(dir, name), me, { flag: 'wx' });
+  if (mode.kind === 'pass' && mode.spinMs !== undefined) {
+    const end = performance.now() + mode.spinMs;
+    while (performance.now() < end) {
+      // CPU work of a known length
+    }
+  }
+  if (mode.kind === 'hold') await gate(mode.gate, name, null);
+  if (mode.kind === 'spin-then-exit') {
+    await announce(mode.gate, name);
+    while (!fs.existsSync(mode.releaseFile)) {
+      // busy on purpose: the worker cannot answer a revoke while this runs
+    }
+    process.exit(7);
+  }
+  return me;
 }

@@ -1,13 +1,23 @@
 import type { Future } from '../future.js';
-import type { CallMode } from '../transport/protocol.js';
+import { CallMode } from '../transport/protocol.js';
 
 /** One submitted call as the scheduler tracks it, from queue to result. */
 export class Job {
   taskId = 0;
   /** The worker holding it, or -1 while queued. */
   workerId = -1;
-  /** Set when the job was requeued after its worker was lost (its future is RUNNING already). */
+  /**
+   * Set when the job went back to the queue after it was handed to a worker: a retry after
+   * its worker was lost, or a task taken back unstarted (work stealing, a lost or replaced
+   * worker). Its future is RUNNING already.
+   */
   resubmitted = false;
+  /** Estimated run time (ms) when it was placed; Infinity while its function's durations are unknown. */
+  estMs = Number.POSITIVE_INFINITY;
+  /** performance.now() when it was sent. */
+  sentAt = 0;
+  /** It was sent to an idle worker: its result measures the round trip. */
+  sentToIdle = false;
   /** Settled and accounted for: guards against counting a job twice. */
   finished = false;
   /** Per-task deadline in ms from when it starts running (0: none). */
@@ -24,6 +34,11 @@ export class Job {
     readonly args: unknown[],
     public retriesLeft: number,
   ) {}
+
+  /** Calls this job makes: 1, or the number of argument lists in a map chunk. */
+  get items(): number {
+    return this.mode === CallMode.Chunk ? this.args.length : 1;
+  }
 
   /** Drops timers and the signal listener (the job is settled, or its result arrived). */
   release(): void {

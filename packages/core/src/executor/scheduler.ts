@@ -5,7 +5,6 @@ import {
   TimeoutError,
   WorkerLostError,
 } from '../errors.js';
-import type { Future } from '../future.js';
 import { fromWireError } from '../serialization/errors-wire.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
 import {
@@ -16,72 +15,72 @@ import {
 } from '../transport/frame.js';
 import type { FnDef, InitPayload } from '../transport/protocol.js';
 import type { FnRegistry } from './fn-registry.js';
-import { type Job, JobQueue } from './job.js';
-import { type ExecutorStats, StatsCounters } from './stats.js';
+import type { Job } from './job.js';
+import { JobLedger, type SchedulerEvents } from './ledger.js';
+import { chooseSlot, DurationBook, planSteal } from './placement.js';
+import type { ExecutorStats } from './stats.js';
 import { WorkerSlot } from './worker-slot.js';
 
 export interface SchedulerSettings {
+  /** Cap on the tasks one worker holds (running plus waiting behind it). */
   maxInFlight: number;
   /** Escalation grace (ms) for aborted tasks; null: never replace the worker. */
   abortGraceMs: number | null;
   init: Omit<InitPayload, 'workerId'>;
 }
 
-export interface SchedulerEvents {
-  /** A worker finished its init and can take tasks. */
-  workerReady(): void;
-  /** No job is queued or in flight any more. */
-  idle(): void;
-  /** The executor must break (initializer failure, transport failure). */
-  broken(error: BrokenExecutorError): void;
-}
-
 /**
- * The controller's engine: a FIFO of jobs, workers with several tasks in flight each,
- * batched dispatch (every submit in one tick goes out in one frame per worker), results
- * settled straight from the decoded frame. Runs only on the controller's JS thread.
+ * The controller's engine. Jobs wait in a FIFO; each is placed, one at a time, on the
+ * worker where it will start soonest (placement.ts), and a worker holds only as many
+ * tasks behind the one it runs as hide the round trip to it (WorkerSlot.hasRoom): deep
+ * for microsecond tasks, one for tasks of milliseconds, none while durations are unknown.
+ * A worker that runs dry while another holds unstarted tasks gets some of them back
+ * through `revoke` (work stealing). Every placement pass sends one frame per worker.
+ * Runs only on the controller's JS thread.
+ *
+ * Future states: a job is PENDING while queued here, RUNNING once handed to a worker
+ * (it is that worker's running task, or one of the few committed behind it, which the
+ * worker may start before any cancel could reach it). cancel() therefore succeeds exactly
+ * when the task can never run.
  */
-export class Scheduler implements TransportHandler {
+export class Scheduler extends JobLedger implements TransportHandler {
   readonly #slots = new Map<number, WorkerSlot>();
-  readonly #inflight = new Map<number, Job>();
-  readonly #queue = new JobQueue();
+  /** Ready workers, in join order (placement scans it). */
+  #ready: WorkerSlot[] = [];
   readonly #batch = new TaskBatchWriter();
-  readonly stats = new StatsCounters();
+  readonly #durations = new DurationBook();
   #nextTaskId = 1;
   #dispatchScheduled = false;
-  #outstanding = 0;
-  #readyCount = 0;
   #rr = 0;
-  #transport: Transport | null = null;
   #stopped = false;
-  readonly #onResult = (taskId: number, ok: boolean, value: unknown) => this.#settle(taskId, ok, value);
+  readonly #onResult = (taskId: number, ok: boolean, value: unknown, runUs: number) =>
+    this.#settle(taskId, ok, value, runUs);
   #resultSlot: WorkerSlot | null = null;
+  /** performance.now() when the frame being decoded arrived (one clock read per frame, not per result). */
+  #frameTime = 0;
+  /** Re-runs placement when a dry worker may steal later (see #stealForDry). */
+  #stealTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly fns: FnRegistry,
     readonly settings: SchedulerSettings,
-    readonly events: SchedulerEvents,
-  ) {}
+    events: SchedulerEvents,
+  ) {
+    super(events);
+  }
 
   attach(transport: Transport): void {
-    this.#transport = transport;
-    if (this.#outstanding > 0) transport.setActive(true);
+    this.transport = transport;
+    if (this.outstanding > 0) transport.setActive(true);
   }
 
   get readyWorkers(): number {
-    return this.#readyCount;
-  }
-
-  get outstanding(): number {
-    return this.#outstanding;
+    return this.#ready.length;
   }
 
   /** Queues a job; dispatch happens once per tick. */
   enqueue(job: Job): void {
-    if (this.#outstanding++ === 0) this.#transport?.setActive(true);
-    this.stats.submitted++;
-    job.future._onCancel = () => this.#cancelled(job);
-    this.#queue.push(job);
+    this.admit(job);
     const signal = job.signal;
     if (signal !== null) {
       if (signal.aborted) {
@@ -96,8 +95,9 @@ export class Scheduler implements TransportHandler {
 
   /**
    * Aborts a job: a queued one is cancelled; a running one fails now with `error` and its
-   * worker is told (the task sees its signal fire); its late result is discarded. With
-   * escalation on, a task still running after the grace period gets its worker replaced.
+   * worker is told (the task sees its signal fire); its late result is discarded, and the
+   * tasks waiting behind it are taken back (it may never return). With escalation on, a
+   * task still running after the grace period gets its worker replaced.
    */
   abort(job: Job, error: Error): void {
     if (job.finished) return;
@@ -106,63 +106,44 @@ export class Scheduler implements TransportHandler {
       return;
     }
     this.stats.failed++;
-    this.#finish(job);
+    this.finish(job);
     job.future.setException(error);
     if (job.workerId < 0) {
-      this.#queue.live--; // queued again for a retry: the queue skips it as finished
+      this.queue.live--; // queued again (retry or stolen): the queue skips it as finished
       return;
     }
     const workerId = job.workerId;
-    this.#transport?.send(
+    const slot = this.#slots.get(workerId);
+    if (slot !== undefined) {
+      slot.abortedHeld++;
+      if (slot.inFlight > 1) this.#revoke(slot, slot.inFlight);
+    }
+    this.transport?.send(
       workerId,
       encodeControllerMessage({ type: 'abort', taskId: job.taskId, reason: error.message }),
     );
     const grace = this.settings.abortGraceMs;
-    const transport = this.#transport;
+    const transport = this.transport;
     if (grace !== null && transport?.terminateWorker !== undefined) {
       job.graceTimer = setTimeout(() => {
         job.graceTimer = null;
-        const slot = this.#slots.get(workerId);
-        if (this.#inflight.get(job.taskId) !== job || slot === undefined) return; // it stopped in time
-        slot.escalated = true;
+        const held = this.#slots.get(workerId);
+        if (this.inflight.get(job.taskId) !== job || held === undefined) return; // it stopped in time
+        held.escalated = true;
         transport.terminateWorker!(workerId);
       }, grace);
     }
-  }
-
-  /** Cancels every queued job (shutdown({ cancelFutures: true })). */
-  cancelQueued(): void {
-    for (let job = this.#takeQueued(); job !== undefined; job = this.#takeQueued()) {
-      if (job.resubmitted) {
-        this.#fail(
-          job,
-          new BrokenExecutorError('the executor was shut down before this task could be resubmitted'),
-        );
-        continue;
-      }
-      job.future._onCancel = null;
-      job.future.cancel();
-      this.stats.cancelled++;
-      this.#finish(job);
-    }
-  }
-
-  /** Fails every queued and running job (executor broken). */
-  failAll(error: Error): void {
-    for (let job = this.#takeQueued(); job !== undefined; job = this.#takeQueued()) this.#fail(job, error);
-    for (const job of [...this.#inflight.values()]) this.#fail(job, error);
-    this.#inflight.clear();
   }
 
   /** Sends stop to every worker: each finishes what it holds, then exits. */
   stopWorkers(): void {
     this.#stopped = true;
     const frame = encodeControllerMessage({ type: 'stop' });
-    for (const slot of this.#slots.values()) this.#transport?.send(slot.id, { head: frame.head, bufs: [] });
+    for (const slot of this.#slots.values()) this.transport?.send(slot.id, { head: frame.head, bufs: [] });
   }
 
   snapshot(): ExecutorStats {
-    return this.stats.snapshot(this.#queue.live, this.#inflight.size, [...this.#slots.values()]);
+    return this.stats.snapshot(this.queue.live, this.inflight.size, [...this.#slots.values()]);
   }
 
   // ---- TransportHandler (controller thread) ----
@@ -170,7 +151,7 @@ export class Scheduler implements TransportHandler {
   workerJoined(workerId: number): void {
     if (this.#stopped) return;
     this.#slots.set(workerId, new WorkerSlot(workerId));
-    this.#transport!.send(
+    this.transport!.send(
       workerId,
       encodeControllerMessage({ type: 'init', init: { workerId, ...this.settings.init } }),
     );
@@ -180,6 +161,7 @@ export class Scheduler implements TransportHandler {
     const slot = this.#slots.get(workerId);
     if (slot === undefined) return; // a late frame from a worker already reported lost
     this.#resultSlot = slot;
+    this.#frameTime = performance.now();
     let msg: ReturnType<typeof decodeWorkerMessage>;
     try {
       msg = decodeWorkerMessage(frame, this.#onResult);
@@ -192,59 +174,62 @@ export class Scheduler implements TransportHandler {
       this.#resultSlot = null;
     }
     if (msg === null) {
-      if (this.#queue.live > 0) this.#scheduleDispatch();
+      slot.track();
+      this.#scheduleDispatch();
       return;
     }
-    if (msg.type === 'ready') {
-      slot.ready = true;
-      slot.identity = { workerId, host: msg.ready.host, pid: msg.ready.pid };
-      this.#readyCount++;
-      this.events.workerReady();
-      this.#scheduleDispatch();
-    } else {
-      const cause = fromWireError(msg.error, slot.identity);
-      const message = (cause as Error)?.message ?? String(cause);
-      this.events.broken(
-        new BrokenExecutorError(`the initializer failed in worker ${workerId}: ${message}`, { cause }),
-      );
+    switch (msg.type) {
+      case 'ready':
+        slot.ready = true;
+        slot.identity = { workerId, host: msg.ready.host, pid: msg.ready.pid };
+        this.#ready.push(slot);
+        this.events.workerReady();
+        this.#scheduleDispatch();
+        break;
+      case 'revoked':
+        this.#revoked(slot, msg.taskIds);
+        break;
+      case 'init-failed': {
+        const cause = fromWireError(msg.error, slot.identity);
+        const message = (cause as Error)?.message ?? String(cause);
+        this.events.broken(
+          new BrokenExecutorError(`the initializer failed in worker ${workerId}: ${message}`, { cause }),
+        );
+      }
     }
   }
 
+  /**
+   * A worker is gone. Its head task was running (or about to): it costs that task a retry,
+   * or fails it with WorkerLostError. The tasks behind the head never started: they go back
+   * to the queue free. (After an escalation the head is the aborted task, settled already.)
+   */
   workerLost(workerId: number, error: Error): void {
     const slot = this.#slots.get(workerId);
     if (slot === undefined) return;
     this.#slots.delete(workerId);
-    if (slot.ready) this.#readyCount--;
-    for (const job of [...this.#inflight.values()]) {
-      if (job.workerId !== workerId) continue;
-      this.#inflight.delete(job.taskId);
+    this.#ready = this.#ready.filter((s) => s !== slot);
+    const held = slot.heldJobs();
+    const requeue: Job[] = [];
+    held.forEach((job, i) => {
+      this.inflight.delete(job.taskId);
       job.release();
-      if (job.finished) continue; // the aborted task that caused the escalation
-      if (slot.escalated && !this.#stopped) {
-        // queued behind the task that ignored its abort: it never ran, so it costs no retry
-        job.resubmitted = true;
-        job.workerId = -1;
-        this.#queue.unshift(job);
-        continue;
-      }
-      if (job.retriesLeft > 0 && !this.#stopped) {
+      if (job.finished) return;
+      job.workerId = -1;
+      job.resubmitted = true;
+      if (i > 0 || slot.escalated || this.#stopped) {
+        if (!this.#stopped) requeue.push(job);
+        else this.#lost(job, workerId, error);
+      } else if (job.retriesLeft > 0) {
         job.retriesLeft--;
-        job.resubmitted = true;
-        job.workerId = -1;
         this.stats.retried++;
-        this.#queue.unshift(job);
+        requeue.push(job);
       } else {
-        this.#fail(
-          job,
-          new WorkerLostError(
-            `worker ${workerId} was lost while it held this task: ${error.message}`,
-            workerId,
-            { cause: error },
-          ),
-        );
+        this.#lost(job, workerId, error);
       }
-    }
-    if (!this.#stopped) this.#transport?.replaceWorker?.(workerId);
+    });
+    this.requeueFront(requeue);
+    if (!this.#stopped) this.transport?.replaceWorker?.(workerId);
     this.#scheduleDispatch();
   }
 
@@ -256,6 +241,19 @@ export class Scheduler implements TransportHandler {
 
   // ---- internals ----
 
+  protected queueChanged(): void {
+    this.#scheduleDispatch();
+  }
+
+  #lost(job: Job, workerId: number, error: Error): void {
+    this.fail(
+      job,
+      new WorkerLostError(`worker ${workerId} was lost while it held this task: ${error.message}`, workerId, {
+        cause: error,
+      }),
+    );
+  }
+
   #scheduleDispatch(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
@@ -265,40 +263,101 @@ export class Scheduler implements TransportHandler {
     });
   }
 
+  /** One placement pass: each queued job to the worker where it starts soonest, then steal for dry workers. */
   #dispatch(): void {
-    if (this.#queue.live === 0 || this.#readyCount === 0 || this.#transport === null) return;
-    const slots = [...this.#slots.values()].filter((s) => s.ready && s.inFlight < this.settings.maxInFlight);
-    if (slots.length === 0) return;
-    // Spread the queue evenly: a deep per-worker pipeline only when there is plenty queued,
-    // so a short burst of long tasks still lands on every worker.
-    const share = Math.max(1, Math.ceil(this.#queue.live / slots.length));
-    const start = this.#rr++ % slots.length;
-    for (let k = 0; k < slots.length && this.#queue.live > 0; k++) {
-      const slot = slots[(start + k) % slots.length]!;
-      const room = Math.min(this.settings.maxInFlight - slot.inFlight, share);
-      this.#sendBatch(slot, room);
+    if (this.#stealTimer !== null) {
+      clearTimeout(this.#stealTimer);
+      this.#stealTimer = null;
     }
-  }
-
-  #sendBatch(slot: WorkerSlot, room: number): void {
-    const jobs: Job[] = [];
-    const defs: FnDef[] = [];
-    while (jobs.length < room) {
-      const job = this.#takeQueued();
-      if (job === undefined) break;
-      if (job.timeoutMs > 0 && slot.inFlight + jobs.length > 0) {
-        // A deadline counts from when the task starts: hand it only to an idle worker.
-        this.#queue.unshift(job);
+    const ready = this.#ready;
+    if (ready.length === 0 || this.transport === null) return;
+    const now = performance.now();
+    const max = this.settings.maxInFlight;
+    const rotate = this.#rr++ % ready.length;
+    let placed = 0;
+    while (this.queue.live > 0) {
+      const job = this.takeQueued()!;
+      const slot = chooseSlot(ready, job, now, max, rotate);
+      if (slot === undefined) {
+        this.queue.unshift(job); // FIFO: nothing overtakes the first job that has to wait
         break;
       }
       if (!job.resubmitted && !job.future.setRunningOrNotifyCancel()) continue; // unreachable: cancel marks the job finished
-      jobs.push(job);
+      job.estMs = this.#durations.estimate(job);
+      job.sentToIdle = slot.inFlight === 0;
+      job.workerId = slot.id;
+      slot.push(job, now);
+      slot.outgoing.push(job);
+      placed++;
+    }
+    if (placed > 0) for (const slot of ready) if (slot.outgoing.length > 0) this.#sendBatch(slot, now);
+    if (this.queue.live === 0 && !this.#stopped) this.#stealForDry(now);
+  }
+
+  #stealForDry(now: number): void {
+    let recheckMs = Number.POSITIVE_INFINITY;
+    for (const dry of this.#ready) {
+      if (dry.inFlight > 0) continue;
+      const plan = planSteal(this.#ready, dry, now);
+      if (plan.victim !== null) this.#revoke(plan.victim, plan.count);
+      else recheckMs = Math.min(recheckMs, plan.recheckMs);
+    }
+    if (recheckMs < Number.POSITIVE_INFINITY) {
+      // A worker is dry and another's head may overrun: look again when it would count as overdue.
+      this.#stealTimer = setTimeout(
+        () => {
+          this.#stealTimer = null;
+          this.#scheduleDispatch();
+        },
+        Math.max(1, Math.ceil(recheckMs)),
+      );
+      this.#stealTimer.unref();
+    }
+  }
+
+  #revoke(slot: WorkerSlot, count: number): void {
+    if (slot.revoking || count < 1) return;
+    slot.revoking = true;
+    this.stats.revokes++;
+    this.transport?.send(slot.id, encodeControllerMessage({ type: 'revoke', count }));
+  }
+
+  /** The answer to a revoke: these tasks never started there; queue them again, first. */
+  #revoked(slot: WorkerSlot, taskIds: readonly number[]): void {
+    slot.revoking = false;
+    const now = performance.now();
+    const back: Job[] = [];
+    for (const taskId of taskIds) {
+      const job = this.inflight.get(taskId);
+      if (job === undefined || job.workerId !== slot.id || !slot.remove(job, now)) continue;
+      this.inflight.delete(taskId);
+      if (job.finished) {
+        slot.abortedHeld--; // aborted while it waited there: settled already
+        job.release();
+        continue;
+      }
+      job.workerId = -1;
+      job.resubmitted = true;
+      if (job.deadlineTimer !== null) clearTimeout(job.deadlineTimer); // it never started: its deadline has not begun
+      job.deadlineTimer = null;
+      back.push(job);
+    }
+    this.stats.stolen += back.length;
+    slot.track();
+    this.requeueFront(back);
+    this.#scheduleDispatch();
+  }
+
+  #sendBatch(slot: WorkerSlot, now: number): void {
+    const jobs = slot.outgoing;
+    slot.outgoing = [];
+    const defs: FnDef[] = [];
+    for (const job of jobs) {
       if (slot.known[job.fnId] !== true) {
         slot.known[job.fnId] = true;
         defs.push({ fnId: job.fnId, spec: this.fns.specs[job.fnId]! });
       }
     }
-    if (jobs.length === 0) return;
     const batch = this.#batch;
     batch.begin(defs);
     for (const job of jobs) {
@@ -308,7 +367,10 @@ export class Scheduler implements TransportHandler {
         batch.add(job.taskId, job.fnId, job.mode, job.args);
       } catch (error) {
         // Only this task fails: its arguments cannot travel.
-        this.#fail(
+        slot.remove(job, now);
+        job.workerId = -1;
+        this.#scheduleDispatch(); // its place on the worker is free again
+        this.fail(
           job,
           new SerializationError(
             `the task's arguments could not be serialized: ${(error as Error).message}`,
@@ -317,9 +379,8 @@ export class Scheduler implements TransportHandler {
         );
         continue;
       }
-      job.workerId = slot.id;
-      this.#inflight.set(job.taskId, job);
-      slot.inFlight++;
+      job.sentAt = now;
+      this.inflight.set(job.taskId, job);
       if (job.timeoutMs > 0 && job.deadlineTimer === null) {
         const ms = job.timeoutMs;
         job.deadlineTimer = setTimeout(() => {
@@ -328,74 +389,34 @@ export class Scheduler implements TransportHandler {
         }, ms);
       }
     }
-    if (batch.count > 0) this.#transport!.send(slot.id, batch.finish());
+    if (batch.count > 0) this.transport!.send(slot.id, batch.finish());
     slot.track();
   }
 
-  /** The next queued job that is still live (cancelled ones are skipped: they were counted out already). */
-  #takeQueued(): Job | undefined {
-    for (;;) {
-      const job = this.#queue.shift();
-      if (job === undefined) return undefined;
-      if (job.finished) continue;
-      this.#queue.live--;
-      return job;
-    }
-  }
-
-  #settle(taskId: number, ok: boolean, value: unknown): void {
-    const job = this.#inflight.get(taskId);
-    if (job === undefined) return;
-    this.#inflight.delete(taskId);
+  #settle(taskId: number, ok: boolean, value: unknown, runUs: number): void {
+    const job = this.inflight.get(taskId);
     const slot = this.#resultSlot!;
-    slot.inFlight--;
+    if (job === undefined || job.workerId !== slot.id) return;
+    this.inflight.delete(taskId);
+    const now = this.#frameTime;
+    slot.remove(job, now);
     slot.completed++;
-    if (slot.inFlight === 0) slot.track();
+    const runMs = runUs / 1000;
+    this.#durations.observe(job, runMs);
+    if (job.sentToIdle) slot.observeRtt(now - job.sentAt - runMs);
     job.release();
-    if (job.finished) return; // aborted: its future already failed, the late result is dropped
+    if (job.finished) {
+      slot.abortedHeld--; // aborted: its future already failed, the late result is dropped
+      return;
+    }
     if (ok) {
       this.stats.completed++;
-      this.#finish(job);
+      this.finish(job);
       job.future.setResult(value);
     } else {
       this.stats.failed++;
-      this.#finish(job);
+      this.finish(job);
       job.future.setException(fromWireError(value as Parameters<typeof fromWireError>[0], slot.identity));
-    }
-  }
-
-  #fail(job: Job, error: unknown): void {
-    if (job.finished) return;
-    this.stats.failed++;
-    this.#finish(job);
-    const f: Future<unknown> = job.future;
-    if (!f.done()) {
-      // a queued job failing (broken executor) never ran: mark it running first so it is not "cancelled"
-      if (f.state === 'PENDING') f.setRunningOrNotifyCancel();
-      f.setException(error);
-    }
-  }
-
-  #cancelled(job: Job): void {
-    // Future.cancel() only reaches here while the job is queued; the queue skips it lazily.
-    this.#queue.live--;
-    this.stats.cancelled++;
-    this.#finish(job);
-  }
-
-  #finish(job: Job): void {
-    if (job.finished) return;
-    job.finished = true;
-    if (job.onAbort !== null || job.deadlineTimer !== null) {
-      // keep the grace timer of an aborted running job; drop the rest
-      if (job.deadlineTimer !== null) clearTimeout(job.deadlineTimer);
-      job.deadlineTimer = null;
-      if (job.onAbort !== null) job.signal?.removeEventListener('abort', job.onAbort);
-      job.onAbort = null;
-    }
-    if (--this.#outstanding === 0) {
-      this.#transport?.setActive(false);
-      this.events.idle();
     }
   }
 }

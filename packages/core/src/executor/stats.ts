@@ -21,9 +21,13 @@ export interface ExecutorStats {
   cancelled: number;
   /** Tasks resubmitted after their worker was lost. */
   retried: number;
+  /** Revoke requests sent (work stealing, or a task that would not stop). */
+  revokes: number;
+  /** Unstarted tasks taken back from a worker and placed again. */
+  stolen: number;
   /** Waiting in the controller's queue. */
   queued: number;
-  /** Handed to workers and not yet finished. */
+  /** Handed to workers and not yet finished (running, or committed behind a running task). */
   running: number;
   workers: WorkerStats[];
   /** Milliseconds since the executor started its workers (0 before). */
@@ -36,6 +40,8 @@ export class StatsCounters {
   failed = 0;
   cancelled = 0;
   retried = 0;
+  revokes = 0;
+  stolen = 0;
   startedAt = 0;
 
   snapshot(
@@ -57,6 +63,8 @@ export class StatsCounters {
       failed: this.failed,
       cancelled: this.cancelled,
       retried: this.retried,
+      revokes: this.revokes,
+      stolen: this.stolen,
       queued,
       running,
       workers: slots.map((s) => ({

@@ -26,9 +26,11 @@ export interface Frame {
  * Byte layout of a head (little endian; varuint = 7 bits per byte):
  *   Init/Ready/InitFailed/Abort: tag u8, then one value (the payload record)
  *   Stop:                        tag u8
+ *   Revoke:  tag u8, count varuint
+ *   Revoked: tag u8, n varuint, n × taskId u32
  *   Tasks:   tag u8, ndefs varuint, ndefs × (fnId varuint, spec value),
  *            ncalls u32, ncalls × (taskId u32, fnId varuint, mode u8, args value)
- *   Results: tag u8, n u32, n × (taskId u32, ok u8, value)
+ *   Results: tag u8, n u32, n × (taskId u32, ok u8, runUs varuint, value)
  * ncalls/n are patched once the batch is complete, so batches are built in one pass.
  */
 
@@ -94,12 +96,13 @@ export class ResultBatchWriter {
     this.w.u32(0);
   }
 
-  add(taskId: number, ok: boolean, value: unknown): void {
+  add(taskId: number, ok: boolean, value: unknown, runUs = 0): void {
     const pos = this.w.pos;
     const nbufs = this.bufs.length;
     try {
       this.w.u32(taskId);
       this.w.u8(ok ? 1 : 0);
+      this.w.varuint(runUs);
       writeValue(this.w, value, this.bufs);
     } catch (error) {
       this.w.pos = pos;
@@ -129,6 +132,12 @@ function simpleFrame(tag: MessageTag, payload?: unknown): Frame {
 
 export function encodeControllerMessage(msg: Exclude<ControllerMessage, { type: 'tasks' }>): Frame {
   switch (msg.type) {
+    case 'revoke': {
+      const w = new Writer(16);
+      w.u8(MessageTag.Revoke);
+      w.varuint(msg.count);
+      return { head: w.take(), bufs: [] };
+    }
     case 'init':
       return simpleFrame(MessageTag.Init, msg.init);
     case 'abort':
@@ -144,6 +153,13 @@ export function encodeWorkerMessage(msg: Exclude<WorkerMessage, { type: 'results
       return simpleFrame(MessageTag.Ready, msg.ready);
     case 'init-failed':
       return simpleFrame(MessageTag.InitFailed, msg.error);
+    case 'revoked': {
+      const w = new Writer(8 + 4 * msg.taskIds.length);
+      w.u8(MessageTag.Revoked);
+      w.varuint(msg.taskIds.length);
+      for (const id of msg.taskIds) w.u32(id);
+      return { head: w.take(), bufs: [] };
+    }
   }
 }
 
@@ -175,12 +191,14 @@ export function decodeControllerMessage(frame: Frame): ControllerMessage {
     }
     case MessageTag.Stop:
       return { type: 'stop' };
+    case MessageTag.Revoke:
+      return { type: 'revoke', count: r.varuint() };
     default:
       throw new RangeError(`malformed frame: unknown controller message tag ${tag}`);
   }
 }
 
-export type ResultSink = (taskId: number, ok: boolean, value: unknown) => void;
+export type ResultSink = (taskId: number, ok: boolean, value: unknown, runUs: number) => void;
 
 /**
  * Decodes a worker → controller frame (controller side). Results are streamed to `onResult`
@@ -198,7 +216,8 @@ export function decodeWorkerMessage(
       for (let i = 0; i < n; i++) {
         const taskId = r.u32();
         const ok = r.u8() === 1;
-        onResult(taskId, ok, readValue(r, frame.bufs));
+        const runUs = r.varuint();
+        onResult(taskId, ok, readValue(r, frame.bufs), runUs);
       }
       return null;
     }
@@ -206,6 +225,12 @@ export function decodeWorkerMessage(
       return { type: 'ready', ready: readValue(r, frame.bufs) as ReadyPayload };
     case MessageTag.InitFailed:
       return { type: 'init-failed', error: readValue(r, frame.bufs) as WireError };
+    case MessageTag.Revoked: {
+      const n = r.varuint();
+      const taskIds: number[] = [];
+      for (let i = 0; i < n; i++) taskIds.push(r.u32());
+      return { type: 'revoked', taskIds };
+    }
     default:
       throw new RangeError(`malformed frame: unknown worker message tag ${tag}`);
   }

@@ -55,12 +55,20 @@ export type ControllerMessage =
   | { type: 'tasks'; defs: FnDef[]; calls: TaskCall[] }
   /** Abort a running task (cooperative cancellation). */
   | { type: 'abort'; taskId: number; reason: unknown }
+  /**
+   * Work stealing: give back up to `count` of the tasks held here that have not started,
+   * newest first. The worker answers with `revoked` (possibly empty); a task it started
+   * before the request arrived stays with it and its result comes as usual.
+   */
+  | { type: 'revoke'; count: number }
   /** Finish the queued tasks, then exit. */
   | { type: 'stop' };
 
 export interface TaskOutcome {
   taskId: number;
   ok: boolean;
+  /** How long the call ran on the worker, in microseconds (the scheduler learns durations from it). */
+  runUs: number;
   /** The result when ok, else a WireError. */
   value: unknown;
 }
@@ -69,7 +77,9 @@ export interface TaskOutcome {
 export type WorkerMessage =
   | { type: 'ready'; ready: ReadyPayload }
   | { type: 'init-failed'; error: WireError }
-  | { type: 'results'; results: TaskOutcome[] };
+  | { type: 'results'; results: TaskOutcome[] }
+  /** The answer to `revoke`: the tasks given back, none of which has started or will. */
+  | { type: 'revoked'; taskIds: number[] };
 
 /** The first byte of every frame head. */
 export enum MessageTag {
@@ -77,7 +87,9 @@ export enum MessageTag {
   Tasks = 2,
   Abort = 3,
   Stop = 4,
+  Revoke = 5,
   Ready = 16,
   InitFailed = 17,
   Results = 18,
+  Revoked = 19,
 }

@@ -4,4 +4,4 @@
 // The worker side (`@futures/core/worker`): transports' worker entries call serveWorker;
 // task modules read their abort signal through currentSignal.
 export { serveWorker, type WorkerRuntime, type WorkerRuntimeOptions } from './runtime.js';
-export { currentSignal } from './task-context.js';
+export { currentSignal, currentWorkerId } from './task-context.js';

@@ -31,6 +31,8 @@ const FLUSH_AGE_MS = 2;
  * results of the quick ones before it. Tiny tasks keep their batching.
  */
 const QUICK_TASK_MS = 0.05;
+/** Run times are reported in whole microseconds, capped (a run of over ~71 minutes reads as that). */
+const MAX_RUN_US = 0xffffffff;
 
 export interface WorkerRuntime {
   /** Hands one frame from the controller to the runtime. */
@@ -71,6 +73,8 @@ class Runtime implements WorkerRuntime {
   readonly #results = new ResultBatchWriter();
   #oldestUnsent = 0;
   #baseDir: string | null = null;
+  /** This worker's id, from the init message. */
+  #workerId = -1;
   /** Average run time (ms) per function id, to decide when to flush before a task. */
   readonly #avgMs: number[] = [];
   /** Tasks aborted while still queued here: they are answered without running. */
@@ -109,6 +113,9 @@ class Runtime implements WorkerRuntime {
           }
         }
         break;
+      case 'revoke':
+        this.#revoke(msg.count);
+        break;
       case 'stop':
         this.#stopping = true;
         this.#pump();
@@ -116,8 +123,27 @@ class Runtime implements WorkerRuntime {
     }
   }
 
+  /**
+   * Gives back up to `count` queued calls that have not started, newest first. Calls at
+   * or after #head have not been taken by #drain (one taken is running or awaiting its
+   * function's import: it stays). This runs on the worker's only JS thread, between
+   * tasks or while an async task awaits, so no call can start while we take them.
+   */
+  #revoke(count: number): void {
+    const taskIds: number[] = [];
+    while (taskIds.length < count && this.#queue.length > this.#head) {
+      const call = this.#queue.pop()!;
+      this.#abortedQueued.delete(call.taskId);
+      taskIds.push(call.taskId);
+    }
+    taskIds.reverse();
+    this.#flush(); // what finished before the revoke reaches the controller first
+    this.#endpoint.send(encodeWorkerMessage({ type: 'revoked', taskIds }));
+  }
+
   async #init(init: InitPayload): Promise<boolean> {
     const identity = { workerId: init.workerId, host: os.hostname(), pid: process.pid, threadId };
+    this.#workerId = init.workerId;
     try {
       if (init.env) Object.assign(process.env, init.env);
       if (init.cwd) {
@@ -192,15 +218,13 @@ class Runtime implements WorkerRuntime {
       if (fn === undefined)
         fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
       if (this.#abortedQueued.delete(call.taskId)) {
-        this.#addResult(call.taskId, false, toWireError(new Error('aborted before it started')));
+        this.#addResult(call.taskId, false, toWireError(new Error('aborted before it started')), 0);
       } else if (fn instanceof Error) {
-        this.#addResult(call.taskId, false, toWireError(fn));
+        this.#addResult(call.taskId, false, toWireError(fn), 0);
       } else {
         const avg = this.#avgMs[call.fnId];
         if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#flush();
-        const started = performance.now();
-        await this.#run(call, fn);
-        const took = performance.now() - started;
+        const took = await this.#run(call, fn);
         this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
       }
       if (this.#results.count >= this.#flushCount || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
@@ -216,10 +240,12 @@ class Runtime implements WorkerRuntime {
     }
   }
 
-  async #run(call: TaskCall, fn: AnyFunction): Promise<void> {
+  /** Runs one call and queues its outcome; resolves with how long it ran (ms). */
+  async #run(call: TaskCall, fn: AnyFunction): Promise<number> {
     let ok = true;
     let value: unknown;
-    beginTask(call.taskId);
+    const started = performance.now();
+    beginTask(call.taskId, this.#workerId);
     try {
       value = call.mode === CallMode.Chunk ? this.#runChunk(fn, call.args as unknown[][]) : fn(...call.args);
       if (isThenable(value)) {
@@ -232,7 +258,9 @@ class Runtime implements WorkerRuntime {
     } finally {
       endTask();
     }
-    this.#addResult(call.taskId, ok, ok ? value : toWireError(value));
+    const took = performance.now() - started;
+    this.#addResult(call.taskId, ok, ok ? value : toWireError(value), took);
+    return took;
   }
 
   #runChunk(fn: AnyFunction, argLists: unknown[][]): unknown[] | Promise<unknown[]> {
@@ -257,17 +285,18 @@ class Runtime implements WorkerRuntime {
     return out;
   }
 
-  #addResult(taskId: number, ok: boolean, value: unknown): void {
+  #addResult(taskId: number, ok: boolean, value: unknown, tookMs: number): void {
     if (this.#results.count === 0) this.#oldestUnsent = performance.now();
+    const runUs = Math.min(MAX_RUN_US, Math.round(tookMs * 1000));
     try {
-      this.#results.add(taskId, ok, value);
+      this.#results.add(taskId, ok, value, runUs);
     } catch (error) {
       const what = ok ? 'result' : 'error';
       const failure = new SerializationError(
         `the task's ${what} could not be serialized to send back: ${(error as Error).message}`,
         { cause: error },
       );
-      this.#results.add(taskId, false, toWireError(failure));
+      this.#results.add(taskId, false, toWireError(failure), runUs);
     }
   }
 

@@ -5,6 +5,8 @@
  */
 interface TaskContext {
   taskId: number;
+  /** The worker running it (as numbered by its executor). */
+  workerId: number;
   /** Created on first use: most tasks never ask for a signal. */
   controller: AbortController | null;
 }
@@ -19,8 +21,8 @@ function currentTask(): TaskContext | null {
   return holder[SLOT] ?? null;
 }
 
-export function beginTask(taskId: number): void {
-  holder[SLOT] = { taskId, controller: null };
+export function beginTask(taskId: number, workerId: number): void {
+  holder[SLOT] = { taskId, workerId, controller: null };
 }
 
 export function endTask(): void {
@@ -36,6 +38,16 @@ export function currentSignal(): AbortSignal {
   if (current === null) throw new Error('currentSignal() is only available while a task runs in a worker');
   current.controller ??= new AbortController();
   return current.controller.signal;
+}
+
+/**
+ * The id of the worker running the current task, as its executor numbers them (the
+ * `workerId` of `stats().workers` and of WorkerLostError). Call it while a task runs.
+ */
+export function currentWorkerId(): number {
+  const current = currentTask();
+  if (current === null) throw new Error('currentWorkerId() is only available while a task runs in a worker');
+  return current.workerId;
 }
 
 /** Aborts the task's signal if it is the one running now; false otherwise. */
