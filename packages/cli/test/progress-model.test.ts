@@ -24,6 +24,8 @@ function msg(
       failed: 0,
       cancelled: 0,
       retried: 0,
+      revokes: 0,
+      stolen: 0,
       queued: 100 - completed,
       running: 0,
       uptimeMs: t,

@@ -31,6 +31,8 @@ const FLUSH_AGE_MS = 2;
  * results of the quick ones before it. Tiny tasks keep their batching.
  */
 const QUICK_TASK_MS = 0.05;
+/** A task that ran longer than this (ms) is followed by one turn of the event loop before the next. */
+const YIELD_AFTER_MS = 1;
 /** Run times are reported in whole microseconds, capped (a run of over ~71 minutes reads as that). */
 const MAX_RUN_US = 0xffffffff;
 
@@ -226,6 +228,10 @@ class Runtime implements WorkerRuntime {
         if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#flush();
         const took = await this.#run(call, fn);
         this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
+        // After a long task, let the transport deliver what came meanwhile (a revoke, an
+        // abort) before the next queued task starts: a sync task blocked this thread, and
+        // the tasks queued here may be wanted back by an idle worker.
+        if (took > YIELD_AFTER_MS && this.#head < this.#queue.length) await yieldToEventLoop();
       }
       if (this.#results.count >= this.#flushCount || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
         this.#flush();
@@ -304,6 +310,10 @@ class Runtime implements WorkerRuntime {
     const frame = this.#results.take();
     if (frame !== null) this.#endpoint.send(frame);
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
