@@ -135,9 +135,17 @@ export class Scheduler extends JobLedger implements TransportHandler {
     }
   }
 
+  /** The executor broke: everything fails, and nothing more is placed, stolen or retried. */
+  override failAll(error: Error): void {
+    this.#stopped = true;
+    this.#cancelStealTimer();
+    super.failAll(error);
+  }
+
   /** Sends stop to every worker: each finishes what it holds, then exits. */
   stopWorkers(): void {
     this.#stopped = true;
+    this.#cancelStealTimer();
     const frame = encodeControllerMessage({ type: 'stop' });
     for (const slot of this.#slots.values()) this.transport?.send(slot.id, { head: frame.head, bufs: [] });
   }
@@ -264,11 +272,13 @@ export class Scheduler extends JobLedger implements TransportHandler {
   }
 
   /** One placement pass: each queued job to the worker where it starts soonest, then steal for dry workers. */
+  #cancelStealTimer(): void {
+    if (this.#stealTimer !== null) clearTimeout(this.#stealTimer);
+    this.#stealTimer = null;
+  }
+
   #dispatch(): void {
-    if (this.#stealTimer !== null) {
-      clearTimeout(this.#stealTimer);
-      this.#stealTimer = null;
-    }
+    this.#cancelStealTimer();
     const ready = this.#ready;
     if (ready.length === 0 || this.transport === null) return;
     const now = performance.now();
