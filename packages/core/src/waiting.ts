@@ -1,4 +1,4 @@
-import { CancelledError, TimeoutError } from './errors.js';
+import { TimeoutError } from './errors.js';
 import { checkTimeout, Future } from './future.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -185,8 +185,7 @@ export function collect<T>(fs: Iterable<Future<T>>): Future<T[]> {
     f.addDoneCallback(() => {
       if (out.done()) return;
       if (f.cancelled()) {
-        out.setException(new CancelledError('collect(): one of the futures was cancelled'));
-        cancelAll();
+        out.cancel(); // as mpi4py.futures.collect: the collection is cancelled (its callback cancels the rest)
         return;
       }
       const { failed, value, error } = f._peek();

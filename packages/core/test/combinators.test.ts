@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, collect, compose, Future, wait } from '../src/index.js';
+import { CancelledError, collect, compose, FIRST_EXCEPTION, Future, wait } from '../src/index.js';
 
 const resolved = <T>(v: T) => {
   const f = new Future<T>();
@@ -30,6 +30,27 @@ describe('collect', () => {
     const both = collect([c, d]);
     expect(both.cancel()).toBe(true);
     expect(c.cancelled() && d.cancelled()).toBe(true);
+  });
+
+  it('is cancelled (not failed) when one of its futures is cancelled, as mpi4py.futures.collect', async () => {
+    const a = new Future<number>();
+    const b = new Future<number>();
+    const all = collect([a, b]);
+    expect(a.cancel()).toBe(true);
+    expect(all.cancelled()).toBe(true);
+    expect(b.cancelled()).toBe(true);
+    await expect(all).rejects.toBeInstanceOf(CancelledError);
+    // wait(FIRST_EXCEPTION) does not count a cancelled future as an exception: it waits on
+    const other = new Future<number>();
+    let returned = false;
+    const waiting = wait([all, other], { returnWhen: FIRST_EXCEPTION }).then((r) => {
+      returned = true;
+      return r;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(returned).toBe(false);
+    other.setResult(1);
+    expect((await waiting).done.size).toBe(2);
   });
 });
 

@@ -11,6 +11,8 @@ declare module '@futures/core' {
     heartbeatTimeout?: number;
     /** MPI transport: extra MPI_Info keys for MPI_Comm_spawn. @default none */
     spawnInfo?: Record<string, string>;
+    /** MPI transport: ms MPI_Comm_spawn may take before the executor gives up (0: never). @default 60000 */
+    spawnTimeout?: number;
     /** MPI transport: let a singleton spawn more workers than free cores (Open MPI). @default true */
     oversubscribe?: boolean;
   }

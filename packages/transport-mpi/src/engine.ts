@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Frame } from '@futures/core/transport';
 import { MpiError } from './errors.js';
-import { launcherWorld } from './launcher-env.js';
+import { applySingletonDefaults } from './launcher-env.js';
 import { EventKind, loadNative, META_STRIDE, type NativeAddon, SendFlag } from './native.js';
 
 /** Callbacks for one link (JavaScript thread). */
@@ -80,6 +80,8 @@ export class Engine {
   readonly #poisonedLinks = new Set<number>();
   readonly #hostKey = localHostKey();
   #holds = 0;
+  /** Set when a request timed out: the progress thread is blocked in MPI for good. */
+  #stuck: Error | null = null;
   #finalized = false;
   #shutDown = false;
 
@@ -90,15 +92,7 @@ export class Engine {
       this.#rejectReady = reject;
     });
     this.ready.catch(() => {});
-    if (
-      options.oversubscribe &&
-      launcherWorld() === null &&
-      process.env.OMPI_MCA_rmaps_base_oversubscribe === undefined
-    ) {
-      // A singleton's spawned workers share this machine with it: let Open MPI start more
-      // processes than free cores (the controller mostly sleeps).
-      process.env.OMPI_MCA_rmaps_base_oversubscribe = '1';
-    }
+    applySingletonDefaults(options.oversubscribe);
     native.start((meta, views, texts) => this.#onEvents(meta, views, texts), {
       backoffUs: options.backoff * 1000,
       heartbeatIntervalMs: 1000,
@@ -145,16 +139,37 @@ export class Engine {
     return this.#ticket;
   }
 
-  /** Runs a native command answered by one event carrying its ticket; keeps the loop alive meanwhile. */
-  request(issue: (ticket: number) => void, keep?: unknown): Promise<EventRow> {
+  /**
+   * Runs a native command answered by one event carrying its ticket; keeps the loop alive
+   * meanwhile. With `timeout` (ms, > 0), gives up after it: `onTimeout` makes the error, and
+   * the engine counts as stuck (the progress thread is still inside that MPI call, which
+   * nothing can interrupt): every later request fails at once with that error.
+   */
+  request(
+    issue: (ticket: number) => void,
+    keep?: unknown,
+    timeout?: { ms: number; onTimeout: () => Error },
+  ): Promise<EventRow> {
+    if (this.#stuck !== null) return Promise.reject(this.#stuck);
     const ticket = this.nextTicket();
     return new Promise<EventRow>((resolve, reject) => {
       this.hold();
+      let timer: NodeJS.Timeout | null = null;
       this.#pending.set(ticket, (row) => {
+        if (timer !== null) clearTimeout(timer);
         this.#keep.delete(ticket);
         this.release();
         resolve(row);
       });
+      if (timeout !== undefined && timeout.ms > 0) {
+        timer = setTimeout(() => {
+          if (!this.#pending.delete(ticket)) return;
+          this.#keep.delete(ticket);
+          this.#stuck = timeout.onTimeout();
+          this.release();
+          reject(this.#stuck);
+        }, timeout.ms);
+      }
       if (keep !== undefined) this.#keep.set(ticket, keep);
       try {
         issue(ticket);
@@ -210,6 +225,14 @@ export class Engine {
     this.#early.delete(link);
   }
 
+  /** Pids of this link's peers that run on this host (from their hellos), other than this process. */
+  localPeerPids(link: number): number[] {
+    const out: number[] = [];
+    for (const { pid, host } of this.#peers.get(link)?.values() ?? [])
+      if (host === this.#hostKey && pid > 0 && pid !== process.pid) out.push(pid);
+    return out;
+  }
+
   /** Whether a rank of this link died. */
   poisoned(link: number): boolean {
     return this.#poisonedLinks.has(link);
@@ -220,7 +243,11 @@ export class Engine {
     if (this.#shutDown) return;
     this.#shutDown = true;
     this.#killLostLinksPeers();
-    if (!this.native.shutdown(SHUTDOWN_TIMEOUT_MS)) {
+    if (this.#stuck !== null) {
+      // The progress thread is blocked in MPI for good: it cannot end, do not wait for it.
+      this.native.shutdown(0);
+      process.stderr.write(`futures(mpi): exiting without MPI_Finalize (${this.#stuck.message})\n`);
+    } else if (!this.native.shutdown(SHUTDOWN_TIMEOUT_MS)) {
       process.stderr.write(
         `futures(mpi): MPI did not end within ${SHUTDOWN_TIMEOUT_MS} ms; exiting without MPI_Finalize\n`,
       );

@@ -12,6 +12,16 @@ export class MpiError extends Error {
   readonly code = 'ERR_MPI';
 }
 
+/**
+ * MPI_Comm_spawn did not complete within `spawnTimeout`: a worker never finished MPI_Init
+ * (seen with Open MPI 4.1 and PMIx 4.2, whose spawn can hang). MPI cannot cancel a spawn:
+ * MPI stays unusable in this process until it exits.
+ */
+export class MpiSpawnTimeoutError extends Error {
+  override readonly name = 'MpiSpawnTimeoutError';
+  readonly code = 'ERR_MPI_SPAWN_TIMEOUT';
+}
+
 /** A rank this process talks to died (an MPI job cannot continue without it). */
 export class MpiRankLostError extends Error {
   override readonly name = 'MpiRankLostError';

@@ -17,7 +17,7 @@ export {
   getCommWorkers,
   type ReduceOperation,
 } from './comm-workers.js';
-export { MpiError, MpiRankLostError, MpiUnavailableError } from './errors.js';
+export { MpiError, MpiRankLostError, MpiSpawnTimeoutError, MpiUnavailableError } from './errors.js';
 export { type LauncherWorld, launcherWorld } from './launcher-env.js';
 export type { MpiMode, MpiTransportOptions } from './options.js';
 export { mpiPingPong, type PingPongResult } from './pingpong.js';

@@ -39,3 +39,22 @@ export const STATIC_MARKER = 'FUTURES_MPI_STATIC_CONTROLLER';
 export function isStaticController(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[STATIC_MARKER] === '1';
 }
+
+/**
+ * Before MPI starts in a singleton (plain `node app.js`, which spawns its workers): the
+ * environment defaults Open MPI and PMIx need there, each only where the user set nothing.
+ */
+export function applySingletonDefaults(oversubscribe: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  if (launcherWorld(env) !== null) return;
+  if (oversubscribe && env.OMPI_MCA_rmaps_base_oversubscribe === undefined) {
+    // The spawned workers share this machine with the controller: let Open MPI start more
+    // processes than free cores (the controller mostly sleeps).
+    env.OMPI_MCA_rmaps_base_oversubscribe = '1';
+  }
+  if (env.PMIX_MCA_gds === undefined) {
+    // PMIx 4.2's shared-memory datastores (ds12/ds21) sometimes leave a spawned worker
+    // waiting forever for its job data inside MPI_Init, and MPI_Comm_spawn with it (seen
+    // with Debian's Open MPI 4.1.4 and PMIx 4.2.2). The plain hash store does not.
+    env.PMIX_MCA_gds = 'hash';
+  }
+}

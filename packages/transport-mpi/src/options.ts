@@ -28,6 +28,14 @@ export interface MpiTransportOptions {
   /** Spawn mode: extra MPI_Info keys for MPI_Comm_spawn, e.g. `{ "host": "node1,node2" }` or `{ "hostfile": "hosts" }`. @default none */
   spawnInfo?: Record<string, string>;
   /**
+   * Spawn mode: how long (ms) MPI_Comm_spawn may take before the executor gives up with an
+   * MpiSpawnTimeoutError (its futures fail, the processes it started are killed). MPI cannot
+   * cancel a spawn: MPI is then unusable in this process until it exits. A spawn completes
+   * once every worker has called MPI_Init; raise this for very large spawns. 0: wait forever.
+   * @default 60000
+   */
+  spawnTimeout?: number;
+  /**
    * Spawn mode from a singleton (`node app.js`): set OMPI_MCA_rmaps_base_oversubscribe=1 when
    * unset, so Open MPI starts more workers than free cores (the controller mostly sleeps).
    * @default true
@@ -40,6 +48,7 @@ export interface ResolvedMpiOptions {
   backoff: number;
   heartbeatTimeout: number;
   spawnInfo: Record<string, string>;
+  spawnTimeout: number;
   oversubscribe: boolean;
 }
 
@@ -56,6 +65,11 @@ export const MPI_OPTION_SPECS = {
     description: 'ms without a heartbeat before a worker rank is lost (0: never)',
   },
   spawnInfo: { type: 'json', description: 'extra MPI_Info keys for MPI_Comm_spawn (object of strings)' },
+  spawnTimeout: {
+    type: 'integer',
+    min: 0,
+    description: 'ms MPI_Comm_spawn may take before the executor gives up (0: never)',
+  },
   oversubscribe: {
     type: 'boolean',
     description: 'let a singleton spawn more workers than free cores (Open MPI)',
@@ -67,6 +81,7 @@ export const DEFAULT_MPI_OPTIONS: ResolvedMpiOptions = {
   backoff: 1,
   heartbeatTimeout: 30_000,
   spawnInfo: {},
+  spawnTimeout: 60_000,
   oversubscribe: true,
 };
 

@@ -3,10 +3,12 @@
  * 1..N-1 of `futures run`, or the other ranks of a comm executor. Each opens (or reuses) a
  * link and ends what it opened once the executor stops.
  */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TransportContext } from '@futures/core/transport';
 import type { Engine, ReadyInfo } from './engine.js';
-import { MpiError } from './errors.js';
+import { MpiError, MpiSpawnTimeoutError } from './errors.js';
 import { Ctrl } from './native.js';
 import type { ResolvedMpiOptions } from './options.js';
 import { nextSession } from './worker-link.js';
@@ -35,6 +37,8 @@ export interface SpawnedWorkerConfig {
   runtimeUrl: string;
   backoff: number;
   heartbeatTimeout: number;
+  /** Unique per spawn: finds its processes when the spawn never completes (never read by the worker). */
+  spawnId: string;
 }
 
 // The compiled entry (when this module runs from src/ under a TypeScript test runner, the one in dist/).
@@ -53,6 +57,65 @@ export function defaultSpawnCount(info: Pick<ReadyInfo, 'universeSize' | 'size'>
   return Math.max(1, info.universeSize - info.size);
 }
 
+/** Kills this host's processes whose command line carries `spawnId`; returns how many. */
+function killSpawned(spawnId: string): number {
+  let killed = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return 0; // no /proc: nothing to find them by
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(spawnId)) continue;
+      process.kill(Number(entry), 'SIGKILL');
+      killed++;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return killed;
+}
+
+/** How long a shut-down executor waits for its spawned processes to exit before killing them (ms). */
+const EXIT_WAIT_MS = 10_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a zombie (exited, not yet reaped by Open MPI's daemon) counts as gone
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return true; // no /proc: kill(0) said it exists
+  }
+}
+
+/**
+ * Resolves once none of `pids` is alive. These are not our children (Open MPI's daemon
+ * started them), so there is no exit event to wait on: this polls, briefly. Whatever is
+ * left after `ms` is killed.
+ */
+async function untilExited(pids: readonly number[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let left = pids.filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    left = left.filter(alive);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
 export const spawnTarget: Target = {
   mode: 'spawn',
   async open(engine, ctx, options) {
@@ -60,6 +123,7 @@ export const spawnTarget: Target = {
       runtimeUrl: ctx.workerRuntimeUrl,
       backoff: options.backoff,
       heartbeatTimeout: options.heartbeatTimeout,
+      spawnId: randomUUID(),
     };
     const count = ctx.maxWorkersExplicit
       ? ctx.maxWorkers
@@ -67,7 +131,23 @@ export const spawnTarget: Target = {
     const argv = [...(ctx.execArgv ?? []), WORKER_ENTRY, JSON.stringify(config)];
     const info: [string, string][] = Object.entries(options.spawnInfo);
     if (ctx.cwd !== null && options.spawnInfo.wdir === undefined) info.push(['wdir', ctx.cwd]);
-    const row = await engine.request((t) => engine.native.spawn(t, process.execPath, argv, count, info));
+    const row = await engine.request(
+      (t) => engine.native.spawn(t, process.execPath, argv, count, info),
+      undefined,
+      {
+        ms: options.spawnTimeout,
+        onTimeout: () => {
+          const killed = killSpawned(config.spawnId);
+          return new MpiSpawnTimeoutError(
+            `futures: MPI_Comm_spawn of ${count} workers did not complete within ${options.spawnTimeout} ms ` +
+              `(killed ${killed} of its processes that never finished MPI_Init). MPI cannot cancel a spawn: ` +
+              'MPI is unusable in this process until it exits. Open MPI 4.1 with PMIx 4.2 is known to hang ' +
+              'in spawn now and then; static mode (mpiexec -n N futures run app.js) does not spawn. For a ' +
+              'spawn that is merely slow, raise the spawnTimeout option.',
+          );
+        },
+      },
+    );
     if (row.link < 0) {
       throw new MpiError(
         `futures: ${row.text}. Fix: check that ${count} more processes may start here (Open MPI: ` +
@@ -81,9 +161,14 @@ export const spawnTarget: Target = {
   },
   async close(engine, opened) {
     // kTerminate to every worker, then MPI_Comm_disconnect (both sides); a link whose rank
-    // died is abandoned instead (the native side knows).
+    // died is abandoned instead (the native side knows). Then wait until the spawned
+    // processes on this host have exited: a shut-down executor leaves no process behind,
+    // and the next spawn does not overlap this job's teardown in Open MPI's daemon.
+    const pids = engine.localPeerPids(opened.link);
     await engine.request((t) => engine.native.closeLink(t, opened.link, true));
     engine.unlisten(opened.link);
+    // After a rank died the others were not told to end (MPI cannot end that job cleanly).
+    await untilExited(pids, engine.poisoned(opened.link) ? 0 : EXIT_WAIT_MS);
   },
 };
 

@@ -56,6 +56,8 @@ export class MpiTransport implements Transport {
   #stopping: Promise<void> | null = null;
   #active = false;
   #broken = false;
+  /** A forced stop was asked for (at once, or while an orderly one waited for byes). */
+  #forced = false;
   /** Workers that have not sent their first frame yet: the loop stays alive until they have (bootup). */
   readonly #silent = new Set<number>();
   #bootHold = false;
@@ -122,11 +124,17 @@ export class MpiTransport implements Transport {
   }
 
   stop(options: { force: boolean }): Promise<void> {
-    this.#stopping ??= this.#stop(options.force);
+    if (options.force && !this.#forced) {
+      // A forced stop overtakes an orderly one still waiting for byes (e.g. the executor
+      // broke meanwhile: a worker whose initializer failed may never say bye).
+      this.#forced = true;
+      this.#byeWaiter?.();
+    }
+    this.#stopping ??= this.#stop();
     return this.#stopping;
   }
 
-  async #stop(force: boolean): Promise<void> {
+  async #stop(): Promise<void> {
     if (this.#starting !== null) await this.#starting.catch(() => {});
     const engine = this.#engine;
     const opened = this.#opened;
@@ -136,12 +144,12 @@ export class MpiTransport implements Transport {
     }
     engine.hold();
     try {
-      const poisoned = engine.poisoned(opened.link);
-      if (!force && !poisoned) await this.#allSaidBye(opened);
+      if (!this.#forced && !engine.poisoned(opened.link)) await this.#allSaidBye(opened);
+      const force = this.#forced || engine.poisoned(opened.link);
       this.#hub?.sessions.delete(opened.session);
       if (this.#hub !== null && this.#hub.sessions.size === 0 && this.#target.mode !== 'static')
         dropHub(opened.link);
-      if (!engine.finalized) await this.#target.close(engine, opened, force || poisoned);
+      if (!engine.finalized) await this.#target.close(engine, opened, force);
     } finally {
       if (this.#bootHold) {
         this.#bootHold = false;
@@ -155,7 +163,7 @@ export class MpiTransport implements Transport {
   #allSaidBye(opened: Opened): Promise<void> {
     return new Promise<void>((resolve) => {
       const check = () => {
-        if (opened.workers.every((w) => this.#byes.has(w) || this.#lost.has(w))) {
+        if (this.#forced || opened.workers.every((w) => this.#byes.has(w) || this.#lost.has(w))) {
           this.#byeWaiter = null;
           resolve();
           return true;

@@ -33,6 +33,8 @@ describe('options', () => {
     expect(() => mpi({ backoff: -1 })).toThrow(/backoff/);
     expect(() => mpi({ mpiMode: 'dynamic' as 'spawn' })).toThrow(/mpiMode.*auto, spawn, static/);
     expect(() => mpi({ heartbeatTimeout: 1.5 })).toThrow(TypeError);
+    expect(() => mpi({ spawnTimeout: -5 })).toThrow(RangeError);
+    expect(() => mpi({ spawnTimeout: -5 })).toThrow(/spawnTimeout/);
     expect(() => mpi({ spawnInfo: { host: 3 } as unknown as Record<string, string> })).toThrow(/spawnInfo/);
     expect(() => mpi({ nope: 1 } as never)).toThrow(/unknown option "nope"/);
     expect(mpi({ backoff: 0.5, mpiMode: 'spawn' }).name).toBe('mpi');
@@ -45,6 +47,7 @@ describe('options', () => {
       backoff: 2,
       mpiMode: 'spawn',
       heartbeatTimeout: 0,
+      spawnTimeout: 120_000,
     };
     expect(options.backoff).toBe(2);
   });
@@ -57,6 +60,7 @@ describe('options', () => {
       'mpiMode',
       'oversubscribe',
       'spawnInfo',
+      'spawnTimeout',
     ]);
     expect(futuresTransport.factory({ backoff: 2 }).name).toBe('mpi');
   });

@@ -58,6 +58,8 @@ export class ZmqTransport implements Transport {
   #active = false;
   #booting = true;
   #stopping = false;
+  /** A forced stop was asked for: stop waiting for workers to leave. */
+  #forced = false;
   #closed = false;
   #stopped: Promise<void> | null = null;
   #expected = 0;
@@ -171,10 +173,16 @@ export class ZmqTransport implements Transport {
   }
 
   stop(options: { force: boolean }): Promise<void> {
+    if (options.force && !this.#forced) {
+      // A forced stop overtakes an orderly one still waiting for its workers to leave
+      // (e.g. the executor broke meanwhile: a worker whose initializer failed never leaves).
+      this.#forced = true;
+      this.#sessions.changed();
+    }
     if (this.#stopped === null) {
       this.#stopping = true;
       this.#updateKeepAlive();
-      this.#stopped = this.#stop(options.force);
+      this.#stopped = this.#stop();
     }
     return this.#stopped;
   }
@@ -370,12 +378,14 @@ export class ZmqTransport implements Transport {
     for (const s of this.#sessions.all()) s.via.push([s.identity, ping]);
   }
 
-  async #stop(force: boolean): Promise<void> {
+  async #stop(): Promise<void> {
     for (const s of this.#sessions.all())
       s.via.push([s.identity, kindPart(Kind.Goodbye), 'the pool shut down']);
     const localsDone = (): boolean => this.#locals.allExited;
-    if (!force)
-      await this.#sessions.until(() => this.#sessions.size === 0 && localsDone(), this.#opts.stopTimeout);
+    await this.#sessions.until(
+      () => this.#forced || (this.#sessions.size === 0 && localsDone()),
+      this.#opts.stopTimeout,
+    );
     this.#locals.killAll();
     await this.#sessions.until(localsDone, 5000);
     for (const s of this.#sessions.all()) {

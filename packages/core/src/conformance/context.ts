@@ -43,6 +43,7 @@ export const tasks = {
   initialize: task<typeof T.initialize>(TASKS_URL, 'initialize'),
   readInitialized: task<typeof T.readInitialized>(TASKS_URL, 'readInitialized'),
   failInitializer: task<typeof T.failInitializer>(TASKS_URL, 'failInitializer'),
+  failInitializerAtGate: task<typeof T.failInitializerAtGate>(TASKS_URL, 'failInitializerAtGate'),
   checksum: task<typeof T.checksum>(TASKS_URL, 'checksum'),
   makePayload: task<typeof T.makePayload>(TASKS_URL, 'makePayload'),
   gate: task<typeof T.gate<unknown>>(TASKS_URL, 'gate'),

@@ -81,6 +81,12 @@ export function failInitializer(): never {
   throw new Error('initializer refused to start');
 }
 
+/** An initializer that waits at the gate as `name`, then fails (still running while the test acts). */
+export async function failInitializerAtGate(socketPath: string, name: string): Promise<never> {
+  await gate(socketPath, name, null);
+  throw new Error('initializer refused to start');
+}
+
 /** Sum and length of a byte payload, to check a big round trip without echoing it. */
 export function checksum(bytes: Uint8Array): [number, number] {
   let sum = 0;

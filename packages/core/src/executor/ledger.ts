@@ -1,4 +1,4 @@
-import type { BrokenExecutorError } from '../errors.js';
+import { type BrokenExecutorError, WorkerLostError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { Transport } from '../transport/contract.js';
 import { type Job, JobQueue } from './job.js';
@@ -97,6 +97,12 @@ export abstract class JobLedger {
       if (f.state === 'PENDING') f.setRunningOrNotifyCancel();
       f.setException(error);
     }
+  }
+
+  /** Fails a job whose worker died while it held it (no retry left, or the workers stopped). */
+  protected failLost(job: Job, workerId: number, error: Error): void {
+    const message = `worker ${workerId} was lost while it held this task: ${error.message}`;
+    this.fail(job, new WorkerLostError(message, workerId, { cause: error }));
   }
 
   #cancelled(job: Job): void {

@@ -134,6 +134,9 @@ export class PoolExecutor implements Executor {
     await this.#ensureStarted();
     while (this.#scheduler.readyWorkers < this.#expectedWorkers) {
       if (this.#brokenError) throw this.#brokenError;
+      // shut down before the workers were ready: the missing ones will never be
+      if (this.#stopped !== null)
+        throw new ExecutorShutdownError('the executor was shut down before its workers were ready');
       await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
     }
     if (this.#brokenError) throw this.#brokenError;
@@ -181,6 +184,7 @@ export class PoolExecutor implements Executor {
       if (this.#state !== 'broken') this.#state = 'shutdown';
       this.#stopped = this.#drainAndStop();
       this.#stopped.catch(() => {});
+      this.#onWorkerReady(); // a waiting bootup() looks again (and gives up)
     }
     return wait ? this.#stopped : Promise.resolve();
   }

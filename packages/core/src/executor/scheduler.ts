@@ -1,10 +1,4 @@
-import {
-  AbortError,
-  BrokenExecutorError,
-  SerializationError,
-  TimeoutError,
-  WorkerLostError,
-} from '../errors.js';
+import { AbortError, BrokenExecutorError, SerializationError, TimeoutError } from '../errors.js';
 import { fromWireError } from '../serialization/errors-wire.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
 import {
@@ -17,8 +11,9 @@ import type { FnDef, InitPayload } from '../transport/protocol.js';
 import type { FnRegistry } from './fn-registry.js';
 import type { Job } from './job.js';
 import { JobLedger, type SchedulerEvents } from './ledger.js';
-import { chooseSlot, DurationBook, planSteal } from './placement.js';
+import { chooseSlot, DurationBook } from './placement.js';
 import type { ExecutorStats } from './stats.js';
+import { WorkStealer } from './stealing.js';
 import { WorkerSlot } from './worker-slot.js';
 
 export interface SchedulerSettings {
@@ -58,8 +53,13 @@ export class Scheduler extends JobLedger implements TransportHandler {
   #resultSlot: WorkerSlot | null = null;
   /** performance.now() when the frame being decoded arrived (one clock read per frame, not per result). */
   #frameTime = 0;
-  /** Re-runs placement when a dry worker may steal later (see #stealForDry). */
-  #stealTimer: NodeJS.Timeout | null = null;
+  readonly #stealer = new WorkStealer(
+    (slot, count) => {
+      this.stats.revokes++;
+      this.transport?.send(slot.id, encodeControllerMessage({ type: 'revoke', count }));
+    },
+    () => this.#scheduleDispatch(),
+  );
 
   constructor(
     readonly fns: FnRegistry,
@@ -116,7 +116,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
     const slot = this.#slots.get(workerId);
     if (slot !== undefined) {
       slot.abortedHeld++;
-      if (slot.inFlight > 1) this.#revoke(slot, slot.inFlight);
+      if (slot.inFlight > 1) this.#stealer.revoke(slot, slot.inFlight);
     }
     this.transport?.send(
       workerId,
@@ -138,14 +138,14 @@ export class Scheduler extends JobLedger implements TransportHandler {
   /** The executor broke: everything fails, and nothing more is placed, stolen or retried. */
   override failAll(error: Error): void {
     this.#stopped = true;
-    this.#cancelStealTimer();
+    this.#stealer.cancel();
     super.failAll(error);
   }
 
   /** Sends stop to every worker: each finishes what it holds, then exits. */
   stopWorkers(): void {
     this.#stopped = true;
-    this.#cancelStealTimer();
+    this.#stealer.cancel();
     const frame = encodeControllerMessage({ type: 'stop' });
     for (const slot of this.#slots.values()) this.transport?.send(slot.id, { head: frame.head, bufs: [] });
   }
@@ -227,13 +227,13 @@ export class Scheduler extends JobLedger implements TransportHandler {
       job.resubmitted = true;
       if (i > 0 || slot.escalated || this.#stopped) {
         if (!this.#stopped) requeue.push(job);
-        else this.#lost(job, workerId, error);
+        else this.failLost(job, workerId, error);
       } else if (job.retriesLeft > 0) {
         job.retriesLeft--;
         this.stats.retried++;
         requeue.push(job);
       } else {
-        this.#lost(job, workerId, error);
+        this.failLost(job, workerId, error);
       }
     });
     this.requeueFront(requeue);
@@ -253,15 +253,6 @@ export class Scheduler extends JobLedger implements TransportHandler {
     this.#scheduleDispatch();
   }
 
-  #lost(job: Job, workerId: number, error: Error): void {
-    this.fail(
-      job,
-      new WorkerLostError(`worker ${workerId} was lost while it held this task: ${error.message}`, workerId, {
-        cause: error,
-      }),
-    );
-  }
-
   #scheduleDispatch(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
@@ -272,13 +263,8 @@ export class Scheduler extends JobLedger implements TransportHandler {
   }
 
   /** One placement pass: each queued job to the worker where it starts soonest, then steal for dry workers. */
-  #cancelStealTimer(): void {
-    if (this.#stealTimer !== null) clearTimeout(this.#stealTimer);
-    this.#stealTimer = null;
-  }
-
   #dispatch(): void {
-    this.#cancelStealTimer();
+    this.#stealer.cancel();
     const ready = this.#ready;
     if (ready.length === 0 || this.transport === null) return;
     const now = performance.now();
@@ -301,35 +287,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
       placed++;
     }
     if (placed > 0) for (const slot of ready) if (slot.outgoing.length > 0) this.#sendBatch(slot, now);
-    if (this.queue.live === 0 && !this.#stopped) this.#stealForDry(now);
-  }
-
-  #stealForDry(now: number): void {
-    let recheckMs = Number.POSITIVE_INFINITY;
-    for (const dry of this.#ready) {
-      if (dry.inFlight > 0) continue;
-      const plan = planSteal(this.#ready, dry, now);
-      if (plan.victim !== null) this.#revoke(plan.victim, plan.count);
-      else recheckMs = Math.min(recheckMs, plan.recheckMs);
-    }
-    if (recheckMs < Number.POSITIVE_INFINITY) {
-      // A worker is dry and another's head may overrun: look again when it would count as overdue.
-      this.#stealTimer = setTimeout(
-        () => {
-          this.#stealTimer = null;
-          this.#scheduleDispatch();
-        },
-        Math.max(1, Math.ceil(recheckMs)),
-      );
-      this.#stealTimer.unref();
-    }
-  }
-
-  #revoke(slot: WorkerSlot, count: number): void {
-    if (slot.revoking || count < 1) return;
-    slot.revoking = true;
-    this.stats.revokes++;
-    this.transport?.send(slot.id, encodeControllerMessage({ type: 'revoke', count }));
+    if (this.queue.live === 0 && !this.#stopped) this.#stealer.forDry(ready, now);
   }
 
   /** The answer to a revoke: these tasks never started there; queue them again, first. */
@@ -400,6 +358,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
       }
     }
     if (batch.count > 0) this.transport!.send(slot.id, batch.finish());
+    else for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
     slot.track();
   }
 

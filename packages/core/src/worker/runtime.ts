@@ -202,7 +202,13 @@ class Runtime implements WorkerRuntime {
 
   async #drain(): Promise<void> {
     if (this.#initDone !== null && !(await this.#initDone)) {
+      // The initializer failed: no task runs here. Once told to stop, close the endpoint
+      // (the controller's orderly stop waits for it).
       this.#pumping = false;
+      if (this.#stopping && !this.#closed) {
+        this.#closed = true;
+        this.#endpoint.close();
+      }
       return;
     }
     while (this.#head < this.#queue.length) {

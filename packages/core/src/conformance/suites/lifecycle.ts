@@ -104,6 +104,35 @@ export function lifecycleSuite(ctx: SuiteContext): void {
     await expect(pool.bootup()).rejects.toBeInstanceOf(BrokenExecutorError);
   });
 
+  it('shutdown() while a failing initializer still runs settles, and so does a waiting bootup()', async () => {
+    const pool = ctx.make({
+      maxWorkers: 1,
+      initializer: tasks.failInitializerAtGate,
+      initargs: [ctx.gate.path, 'init'],
+    });
+    const booting = pool.bootup().then(
+      () => 'ready',
+      (e: Error) => e.name,
+    );
+    await ctx.gate.arrived('init');
+    const stopping = pool.shutdown(); // waits: the worker is still in its initializer
+    ctx.gate.release('init');
+    await stopping;
+    // shut down before any worker was ready: bootup() gives up (whichever came first)
+    expect(['ExecutorShutdownError', 'BrokenExecutorError']).toContain(await booting);
+    await expect(pool.bootup()).rejects.toThrow();
+  });
+
+  it('bootup() racing shutdown() settles', async () => {
+    const pool = ctx.make();
+    const booting = pool.bootup().then(
+      () => 'ready',
+      (e: Error) => e.name,
+    );
+    await pool.shutdown();
+    expect(['ready', 'ExecutorShutdownError']).toContain(await booting);
+  });
+
   it('rejects bad options with a TypeError/RangeError naming the option', () => {
     expect(() => ctx.make({ maxWorkers: 0 })).toThrow(RangeError);
     expect(() => ctx.make({ maxWorkers: -3 })).toThrow(/maxWorkers/);

@@ -82,6 +82,16 @@ export function resultsSuite(ctx: SuiteContext): void {
     expect(await after).toBe(4);
   });
 
+  it('a lone task whose argument cannot be serialized does not poison its function on the worker', async () => {
+    // The bad task is the only one of its batch, and the first of its function on the
+    // worker: the function's definition must still reach the worker with the next task.
+    const pool = ctx.make({ maxWorkers: 1 });
+    await pool.bootup();
+    await expect(pool.submit(tasks.echo, { callback: () => 1 })).rejects.toBeInstanceOf(SerializationError);
+    const later = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(await Promise.all(later.map((i) => pool.submit(tasks.echo, i)))).toEqual(later);
+  });
+
   it('fails only the future whose result cannot be serialized', async () => {
     const pool = ctx.make({ maxWorkers: 1 });
     const bad = pool.submit(tasks.unserializableResult);

@@ -31,6 +31,9 @@ export function schedulingSuite(ctx: SuiteContext): void {
    * below must take into account.
    */
   const warm = async (pool: PoolExecutor): Promise<void> => {
+    // Every worker first: on a loaded machine one may join late, and the warm-up chores
+    // would all run on the other (the tests below count on both being there).
+    await pool.bootup();
     const dir = scratch();
     const mode: ChoreMode = { kind: 'pass', spinMs: 20 };
     await Promise.all(Array.from({ length: 6 }, (_, i) => pool.submit(tasks.chore, dir, `warm${i}`, mode)));
