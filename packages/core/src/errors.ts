@@ -92,6 +92,24 @@ export class TaskLoadError extends FuturesError {
   readonly code = 'ERR_TASK_LOAD';
 }
 
+/**
+ * A PoolExecutor was created while a worker imported a task module: the module's top level
+ * runs again in every worker that loads a task from it, so each would start its own pool.
+ */
+export class PoolInTaskModuleError extends FuturesError {
+  override readonly name = 'PoolInTaskModuleError';
+  readonly code = 'ERR_POOL_IN_TASK_MODULE';
+  constructor(readonly module: string) {
+    super(
+      `futures: a PoolExecutor was created at the top level of ${module} while a worker imported ` +
+        "it for a task. Every worker runs a task module's top level again, so each would start its " +
+        'own pool, without end. Fix: put the tasks in a module of their own and pass that to task(), ' +
+        'or create the pool only in the main program: `if (!isWorker()) { const pool = new PoolExecutor(); ... }` ' +
+        "(isWorker from '@futures/core').",
+    );
+  }
+}
+
 /** A transport could not be resolved or loaded from configuration. */
 export class TransportLoadError extends FuturesError {
   override readonly name = 'TransportLoadError';

@@ -10,6 +10,7 @@ export {
   ExecutorShutdownError,
   FuturesError,
   type FuturesErrorOptions,
+  PoolInTaskModuleError,
   RemoteError,
   SerializationError,
   TaskLoadError,
@@ -51,3 +52,4 @@ export {
   wait,
 } from './waiting.js';
 export { currentSignal } from './worker/task-context.js';
+export { isWorker } from './worker-context.js';

@@ -14,18 +14,16 @@ export function isTypeScriptModule(specifier: string): boolean {
   return TS_EXTENSION.test(end < 0 ? specifier : specifier.slice(0, end));
 }
 
-/** True when the thread already runs under tsx (e.g. `node --import tsx`, inherited by workers). */
-function tsxAlreadyActive(): boolean {
-  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  return /\btsx\b/.test(flags);
-}
-
 let registering: Promise<void> | null = null;
 
-/** Registers tsx in this thread once; later calls return the same promise. */
+/**
+ * Registers tsx in this thread once; later calls return the same promise. Always, even
+ * when the program itself runs under tsx (`node --import tsx app.ts`): a worker thread
+ * inherits that flag in its execArgv, but the loader hooks it installed serve the main
+ * thread only.
+ */
 export function registerTypeScript(): Promise<void> {
   registering ??= (async () => {
-    if (tsxAlreadyActive()) return;
     const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
     esm.register();
     cjs.register();

@@ -8,6 +8,7 @@ export const TASKS_URL = new URL('./fixtures/tasks.mjs', import.meta.url);
 
 export const tasks = {
   add: task<typeof T.add>(TASKS_URL, 'add'),
+  nestedSquares: task<typeof T.nestedSquares>(TASKS_URL, 'nestedSquares'),
   echo: task<typeof T.echo>(TASKS_URL, 'echo'),
   noop: task<typeof T.noop>(TASKS_URL, 'noop'),
   echoBytes: task<(x: Uint8Array) => Uint8Array>(TASKS_URL, 'echo'),

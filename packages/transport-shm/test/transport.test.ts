@@ -58,6 +58,11 @@ describe('shm transport', () => {
     expect(checksumOf(made)).toEqual(checksumOf(pattern(20 << 20)));
   });
 
+  it('a task may start a pool of its own (nested parallelism stays allowed)', async () => {
+    const pool = make({ transport: shm(), maxWorkers: 1 });
+    expect(await pool.submit(tasks.nestedSquares, 4)).toEqual([0, 1, 4, 9]);
+  });
+
   it('streams a head larger than the ring (a long string) in both directions', async () => {
     const pool = make({ transport: shm({ ringBytes: 4096 }), maxWorkers: 1 });
     const text = 'futures-'.repeat(400_000); // 3.2 MB inline in the frame head

@@ -43,6 +43,8 @@ export const tasks = {
   initialize: task<typeof T.initialize>(TASKS_URL, 'initialize'),
   readInitialized: task<typeof T.readInitialized>(TASKS_URL, 'readInitialized'),
   failInitializer: task<typeof T.failInitializer>(TASKS_URL, 'failInitializer'),
+  inWorker: task<typeof T.inWorker>(TASKS_URL, 'inWorker'),
+  recursiveDouble: task<(x: number) => number>(new URL('./recursive-module.js', TASKS_URL), 'double'),
   failInitializerAtGate: task<typeof T.failInitializerAtGate>(TASKS_URL, 'failInitializerAtGate'),
   checksum: task<typeof T.checksum>(TASKS_URL, 'checksum'),
   makePayload: task<typeof T.makePayload>(TASKS_URL, 'makePayload'),

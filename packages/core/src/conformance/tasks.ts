@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { currentSignal, currentWorkerId } from '../worker/task-context.js';
+import { isWorker } from '../worker-context.js';
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -75,6 +76,11 @@ export function initialize(value: unknown): void {
 
 export function readInitialized(): unknown {
   return state.__futuresConformanceInit;
+}
+
+/** Whether the task runs in a futures worker (it always should). */
+export function inWorker(): boolean {
+  return isWorker();
 }
 
 export function failInitializer(): never {

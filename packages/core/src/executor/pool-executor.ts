@@ -1,6 +1,12 @@
 import { loadTransport } from '../config/load-transport.js';
 import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
-import { BrokenExecutorError, ExecutorShutdownError, optionRangeError, optionTypeError } from '../errors.js';
+import {
+  BrokenExecutorError,
+  ExecutorShutdownError,
+  optionRangeError,
+  optionTypeError,
+  PoolInTaskModuleError,
+} from '../errors.js';
 import { Future } from '../future.js';
 import {
   checkTaskOptions,
@@ -12,6 +18,7 @@ import {
 } from '../task.js';
 import type { Transport } from '../transport/contract.js';
 import { CallMode } from '../transport/protocol.js';
+import { importingTaskModule } from '../worker-context.js';
 import { FnRegistry } from './fn-registry.js';
 import { Job } from './job.js';
 import { runMap } from './map.js';
@@ -60,6 +67,8 @@ export class PoolExecutor implements Executor {
   #progress: ProgressReporter | null = null;
 
   constructor(options: PoolExecutorOptions = {}) {
+    const importing = importingTaskModule();
+    if (importing !== undefined) throw new PoolInTaskModuleError(importing);
     if (typeof options !== 'object' || options === null) {
       throw optionTypeError(`futures: PoolExecutor options must be an object, got ${String(options)}`);
     }

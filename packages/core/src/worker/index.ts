@@ -3,5 +3,7 @@
  */
 // The worker side (`@futures/core/worker`): transports' worker entries call serveWorker;
 // task modules read their abort signal through currentSignal.
+
+export { isWorker } from '../worker-context.js';
 export { serveWorker, type WorkerRuntime, type WorkerRuntimeOptions } from './runtime.js';
 export { currentSignal, currentWorkerId } from './task-context.js';

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { TaskLoadError } from '../errors.js';
 import type { AnyFunction } from '../task.js';
 import type { FnSpec } from '../transport/protocol.js';
+import { whileImporting } from '../worker-context.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -10,10 +11,10 @@ const modules = new Map<string, Promise<Record<string, unknown>>>();
 function importOnce(specifier: string, beforeImport?: BeforeImport): Promise<Record<string, unknown>> {
   let m = modules.get(specifier);
   if (m === undefined) {
+    // While the module's top level runs, a PoolExecutor may not be created (it would recurse).
+    const load = () => whileImporting(specifier, () => import(specifier));
     m = (
-      beforeImport === undefined
-        ? import(specifier)
-        : Promise.resolve(beforeImport(specifier)).then(() => import(specifier))
+      beforeImport === undefined ? load() : Promise.resolve(beforeImport(specifier)).then(load)
     ) as Promise<Record<string, unknown>>;
     modules.set(specifier, m);
   }
@@ -50,6 +51,9 @@ export async function loadFunction(
   try {
     mod = await importOnce(specifier, beforeImport);
   } catch (error) {
+    // the module started a pool at its top level: that error says what to do (by name: it
+    // may come from another copy of this package)
+    if ((error as Error | undefined)?.name === 'PoolInTaskModuleError') throw error;
     throw new TaskLoadError(
       `cannot import task module ${spec.module}: ${(error as Error).message} (check the path or URL passed to task())`,
       { cause: error },

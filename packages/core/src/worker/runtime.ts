@@ -11,6 +11,7 @@ import {
   ResultBatchWriter,
 } from '../transport/frame.js';
 import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../transport/protocol.js';
+import { markWorker } from '../worker-context.js';
 import { loadFunction } from './load.js';
 import { abortTask, beginTask, endTask } from './task-context.js';
 
@@ -58,6 +59,7 @@ export interface WorkerRuntimeOptions {
  * runs the initializer, applies env/cwd, and sends results back in batches.
  */
 export function serveWorker(endpoint: WorkerEndpoint, options: WorkerRuntimeOptions = {}): WorkerRuntime {
+  markWorker(); // before any task module is imported: isWorker() guards see it
   return new Runtime(endpoint, options.beforeImport);
 }
 
@@ -180,7 +182,9 @@ class Runtime implements WorkerRuntime {
         return fn;
       },
       (error: unknown) => {
-        const e = error instanceof TaskLoadError ? error : new TaskLoadError(String(error), { cause: error });
+        const keep =
+          error instanceof TaskLoadError || (error as Error | undefined)?.name === 'PoolInTaskModuleError';
+        const e = keep ? (error as Error) : new TaskLoadError(String(error), { cause: error });
         this.#fns.set(fnId, e);
         throw e;
       },

@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest';
-import { BrokenExecutorError, CancelledError, ExecutorShutdownError } from '../../errors.js';
+import {
+  BrokenExecutorError,
+  CancelledError,
+  ExecutorShutdownError,
+  type PoolInTaskModuleError,
+} from '../../errors.js';
+import { isWorker } from '../../worker-context.js';
 import { type SuiteContext, tasks } from '../context.js';
 
 export function lifecycleSuite(ctx: SuiteContext): void {
@@ -131,6 +137,30 @@ export function lifecycleSuite(ctx: SuiteContext): void {
     );
     await pool.shutdown();
     expect(['ready', 'ExecutorShutdownError']).toContain(await booting);
+  });
+
+  it('isWorker() is true in the workers and false in the program', async () => {
+    const pool = ctx.make({ maxWorkers: 1 });
+    expect(isWorker()).toBe(false);
+    expect(await pool.submit(tasks.inWorker)).toBe(true);
+  });
+
+  it('a pool started at the top level of a task module fails the task with PoolInTaskModuleError, not recursion', async () => {
+    const pool = ctx.make({ maxWorkers: 1 });
+    const error = (await pool
+      .submit(tasks.recursiveDouble, 2)
+      .catch((e: unknown) => e)) as PoolInTaskModuleError;
+    expect(error.name).toBe('PoolInTaskModuleError');
+    expect(error.code).toBe('ERR_POOL_IN_TASK_MODULE');
+    expect(error.message).toMatch(/recursive-module\.js/);
+    expect(error.message).toMatch(/isWorker\(\)/);
+    expect(error.message).toMatch(/module of their own/);
+    // the worker is fine, and the bad module fails the same way every time
+    expect(await pool.submit(tasks.add, 1, 2)).toBe(3);
+    await expect(pool.submit(tasks.recursiveDouble, 3)).rejects.toMatchObject({
+      name: 'PoolInTaskModuleError',
+    });
+    expect(pool.stats().workers.length).toBe(1);
   });
 
   it('rejects bad options with a TypeError/RangeError naming the option', () => {
