@@ -220,6 +220,23 @@ void ProgressThread::OnFinals() {
   }
 }
 
+void ProgressThread::OnDyings() {
+  for (Receiver::Dying& d : receiver_.TakeDyings()) {
+    Link* link = links_.Get(d.link);
+    if (link == nullptr || !IsController(link->role) || d.rank < 0 || d.rank >= static_cast<int>(link->peers.size()))
+      continue;
+    if (!link->peers[d.rank].lost) MarkLost(*link, d.rank, d.why);
+  }
+}
+
+void ProgressThread::FlushSends(double seconds) {
+  const double deadline = Now() + seconds;
+  while (outgoing_inflight_ > 0 && Now() < deadline) {
+    TestRequests();
+    std::this_thread::yield();
+  }
+}
+
 void ProgressThread::FinishClose(Link& link, bool abandon) {
   const int id = link.id;
   const double ticket = link.close_ticket;
@@ -281,6 +298,13 @@ void ProgressThread::Teardown() {
   // The orderly end: terminate the workers of every controller link, disconnect
   // intercommunicators, free the rest, and finalize, unless a peer died (then MPI cannot
   // finalize cleanly: it would hang on the dead rank, so the process just exits).
+  if (dying_) {
+    // The process is exiting on an error and told its controllers so: let that notice
+    // leave, then end without disconnecting or finalizing (the controller is not ending
+    // with us: a disconnect would wait for it, and MPI_Finalize on the others).
+    FlushSends(1.0);
+    for (auto& [id, link] : links_.all()) link->poisoned = true;
+  }
   const bool poisoned = links_.AnyPoisoned();
   std::vector<int> ids;
   for (auto& [id, link] : links_.all()) ids.push_back(id);

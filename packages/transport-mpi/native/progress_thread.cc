@@ -61,6 +61,7 @@ void ProgressThread::Run() {
       progress |= PollLinks(now);
       progress |= TestRequests();
       OnFinals();
+      OnDyings();
       if (now - last_housekeeping_ >= 0.1) Housekeeping(now);
       out_.Flush();
       Backoff(progress, now);
@@ -239,6 +240,9 @@ void ProgressThread::Execute(Command& c) {
 
 void ProgressThread::DoSend(Command& c) {
   Link* link = links_.Get(c.link);
+  Preamble pre{};
+  if (c.message.size() >= sizeof(pre)) std::memcpy(&pre, c.message.data(), sizeof(pre));
+  if (pre.flags & kFlagDying) dying_ = true;  // sent from the process's exit: see Teardown
   auto* f = new OutgoingFrame();
   f->message = std::move(c.message);
   f->data = std::move(c.data);

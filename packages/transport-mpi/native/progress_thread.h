@@ -90,6 +90,9 @@ class ProgressThread {
   void EndLink(Link& link, bool terminate_workers);
   void SendFinal(Link& link);
   void OnFinals();
+  void OnDyings();
+  /** Dying: wait (bounded) until the sends in flight, the dying notice among them, have left. */
+  void FlushSends(double seconds);
   void FinishClose(Link& link, bool abandon);
   void LinkOpened(Link* link, double ticket, double a, double b);
   void Backoff(bool progress, double now);
@@ -108,6 +111,7 @@ class ProgressThread {
   int world_rank_ = 0;
   int world_size_ = 1;
   bool self_terminate_ = false;
+  bool dying_ = false;  // JavaScript sent a dying notice: the process is exiting, MPI cannot end cleanly
   int outgoing_inflight_ = 0;    // frames with sends in flight
   int collectives_inflight_ = 0;  // nonblocking collectives in flight  // a process-owned worker link was terminated by its controller
   double idle_since_ = 0;

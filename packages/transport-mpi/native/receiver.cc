@@ -53,6 +53,7 @@ int Receiver::PollHeads(Link& link, double now) {
     e.session = pre.session;
     if (pre.flags & kFlagBye) e.kind = EventKind::kBye;
     f->final = (pre.flags & kFlagFinal) != 0;
+    f->dying = (pre.flags & kFlagDying) != 0;
     std::vector<uint64_t> lens(pre.nbufs);
     if (pre.nbufs > 0) std::memcpy(lens.data(), e.message.data() + sizeof(Preamble), 8 * lens.size());
     uint64_t pos = fixed;
@@ -131,8 +132,16 @@ void Receiver::DeliverReady(int link, int source) {
   if (it == fifos_.end()) return;
   auto& fifo = it->second;
   while (!fifo.empty() && fifo.front()->pending == 0) {
-    if (fifo.front()->final) finals_.emplace_back(link, source);
-    else if (!fifo.front()->failed) out_.Push(std::move(fifo.front()->event));
+    IncomingFrame& front = *fifo.front();
+    if (front.final) {
+      finals_.emplace_back(link, source);
+    } else if (front.dying) {
+      const Event& e = front.event;
+      const uint8_t* head = e.head_in_message ? e.message.data() + e.head_off : e.head_data.data();
+      dyings_.push_back({link, source, std::string(reinterpret_cast<const char*>(head), e.head_len)});
+    } else if (!front.failed) {
+      out_.Push(std::move(front.event));
+    }
     fifo.pop_front();
   }
   if (fifo.empty()) fifos_.erase(it);

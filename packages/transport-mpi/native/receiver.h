@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct IncomingFrame {
   int pending = 0;  // data receives not yet complete
   bool failed = false;
   bool final = false;  // a worker's last message (kFlagFinal), not for JavaScript
+  bool dying = false;  // a worker's notice that it is about to die (kFlagDying): the reason is the head
 };
 
 class Receiver {
@@ -33,6 +35,14 @@ class Receiver {
   int inflight() const { return inflight_; }
   /** (link, rank) pairs whose kFlagFinal arrived (in order after their frames) since the last call. */
   std::vector<std::pair<int, int>> TakeFinals() { return std::move(finals_); }
+  /** A peer's dying notice, in order after its frames: (link, rank) and the reason it gave. */
+  struct Dying {
+    int link;
+    int rank;
+    std::string why;
+  };
+  /** Dying notices that arrived since the last call. */
+  std::vector<Dying> TakeDyings() { return std::move(dyings_); }
 
  private:
   void PostData(Link& link, IncomingFrame* f, uint8_t* ptr, uint64_t len);
@@ -42,6 +52,7 @@ class Receiver {
   Completions& out_;
   int inflight_ = 0;
   std::vector<std::pair<int, int>> finals_;
+  std::vector<Dying> dyings_;
   /** Per (link, source rank): frames in arrival order; delivered only from the front. */
   std::map<std::pair<int, int>, std::deque<std::unique_ptr<IncomingFrame>>> fifos_;
 };

@@ -46,6 +46,12 @@ constexpr uint32_t kFlagBye = 2;
  * (MPI may reuse its context id for the next one, and a stale message would match there).
  */
 constexpr uint32_t kFlagFinal = 4;
+/**
+ * Not a frame: the worker is about to die (exit, uncaught error); the head bytes say why
+ * (UTF-8). Sent on the head tag, after everything it sent before. The controller marks the
+ * rank lost at once, with that reason, instead of noticing the death later.
+ */
+constexpr uint32_t kFlagDying = 8;
 
 struct Preamble {
   uint32_t magic;

@@ -4,12 +4,11 @@
  * until MPI has sent them, and ends MPI when the process exits. One per process (MPI has
  * one life per process), shared by every executor and every copy of this package.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import type { Frame } from '@futures/core/transport';
 import { MpiError } from './errors.js';
 import { applySingletonDefaults } from './launcher-env.js';
 import { EventKind, loadNative, META_STRIDE, type NativeAddon, SendFlag } from './native.js';
+import { PeerBook } from './peers.js';
 
 /** Callbacks for one link (JavaScript thread). */
 export interface LinkListener {
@@ -55,14 +54,6 @@ export interface EngineOptions {
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-function localHostKey(): string {
-  let ns = '?';
-  try {
-    ns = String(fs.statSync('/proc/self/ns/pid').ino);
-  } catch {}
-  return `${os.hostname()}|${ns}`;
-}
-
 export class Engine {
   readonly native: NativeAddon;
   readonly ready: Promise<ReadyInfo>;
@@ -75,10 +66,9 @@ export class Engine {
   readonly #listeners = new Map<number, LinkListener>();
   /** Events for links whose listener is not installed yet (e.g. while a module import is pending). */
   readonly #early = new Map<number, ((l: LinkListener) => void)[]>();
-  /** Peers by link, for killing same-host leftovers when a rank died. */
-  readonly #peers = new Map<number, Map<number, { pid: number; host: string }>>();
+  /** Peers by link (same-host leftovers are killed when a rank died); links served as a worker. */
+  readonly peers = new PeerBook();
   readonly #poisonedLinks = new Set<number>();
-  readonly #hostKey = localHostKey();
   #holds = 0;
   /** Set when a request timed out: the progress thread is blocked in MPI for good. */
   #stuck: Error | null = null;
@@ -98,7 +88,7 @@ export class Engine {
       heartbeatIntervalMs: 1000,
       heartbeatTimeoutMs: options.heartbeatTimeout,
     });
-    process.on('exit', () => this.shutdownSync());
+    process.on('exit', (code) => this.shutdownSync(code));
     this.hold(); // until MPI reports ready (or fails)
     this.ready.then(
       () => this.release(),
@@ -225,24 +215,21 @@ export class Engine {
     this.#early.delete(link);
   }
 
-  /** Pids of this link's peers that run on this host (from their hellos), other than this process. */
-  localPeerPids(link: number): number[] {
-    const out: number[] = [];
-    for (const { pid, host } of this.#peers.get(link)?.values() ?? [])
-      if (host === this.#hostKey && pid > 0 && pid !== process.pid) out.push(pid);
-    return out;
-  }
-
   /** Whether a rank of this link died. */
   poisoned(link: number): boolean {
     return this.#poisonedLinks.has(link);
   }
 
   /** Ends MPI now (process exit): terminates workers, disconnects, finalizes; bounded. */
-  shutdownSync(): void {
+  shutdownSync(exitCode = 0): void {
     if (this.#shutDown) return;
+    // A worker exiting while it still serves (an exit or uncaught error in a task) tells its
+    // controllers why first; the progress thread then ends without finalizing.
+    this.peers.sendDying(exitCode, (link, rank, reason) =>
+      this.native.send(link, rank, 0, reason, null, 0, SendFlag.Dying),
+    );
     this.#shutDown = true;
-    this.#killLostLinksPeers();
+    this.peers.killLocal(this.#poisonedLinks);
     if (this.#stuck !== null) {
       // The progress thread is blocked in MPI for good: it cannot end, do not wait for it.
       this.native.shutdown(0);
@@ -323,15 +310,13 @@ export class Engine {
         else this.#toLink(row.link, (l) => l.closed?.());
         return;
       case EventKind.Hello: {
-        const peers = this.#peers.get(row.link) ?? new Map<number, { pid: number; host: string }>();
-        peers.set(row.rank, { pid: row.a, host: row.text ?? '' });
-        this.#peers.set(row.link, peers);
+        this.peers.hello(row.link, row.rank, row.a, row.text ?? '');
         this.#toLink(row.link, (l) => l.hello?.(row.rank, row.a, row.text ?? ''));
         return;
       }
       case EventKind.RankLost:
         this.#poisonedLinks.add(row.link);
-        this.#peers.get(row.link)?.delete(row.rank);
+        this.peers.lost(row.link, row.rank);
         this.#toLink(row.link, (l) => l.lost?.(row.rank, row.text ?? 'it died', row.a));
         return;
       case EventKind.Terminate:
@@ -356,18 +341,6 @@ export class Engine {
     if (done === undefined) return;
     this.#pending.delete(row.ticket);
     done(row);
-  }
-
-  /** After a rank died, MPI is not finalized: end the same-host workers of those links ourselves. */
-  #killLostLinksPeers(): void {
-    for (const link of this.#poisonedLinks) {
-      for (const { pid, host } of this.#peers.get(link)?.values() ?? []) {
-        if (host !== this.#hostKey || pid === process.pid) continue;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
-      }
-    }
   }
 }
 

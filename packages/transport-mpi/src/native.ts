@@ -30,7 +30,7 @@ export const EventKind = {
 export const Ctrl = { Hello: 1, Heartbeat: 2, Terminate: 3, SessionClose: 4, PingPong: 5 } as const;
 
 /** send() flags (native/wire.h). */
-export const SendFlag = { None: 0, Bye: 2 } as const;
+export const SendFlag = { None: 0, Bye: 2, Dying: 8 } as const;
 
 /** Collective operations (native/command_queue.h). */
 export const CollOp = { Barrier: 0, Bcast: 1, Allreduce: 2 } as const;

@@ -51,6 +51,7 @@ export class WorkerServer implements LinkListener {
       size: options.workersSize,
     });
     options.engine.hold(); // a serving worker stays alive until its controller ends it
+    options.engine.peers.serve(options.link, options.controllerRank); // told if this process dies
     options.engine.listen(options.link, this);
   }
 
@@ -118,6 +119,7 @@ export class WorkerServer implements LinkListener {
     for (const s of this.#sessions.values()) s.closed = true;
     this.#sessions.clear();
     this.#o.engine.unlisten(this.#o.link);
+    this.#o.engine.peers.unserve(this.#o.link);
     this.#o.engine.release();
     setWorkerLink(null);
   }

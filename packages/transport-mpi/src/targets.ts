@@ -164,7 +164,7 @@ export const spawnTarget: Target = {
     // died is abandoned instead (the native side knows). Then wait until the spawned
     // processes on this host have exited: a shut-down executor leaves no process behind,
     // and the next spawn does not overlap this job's teardown in Open MPI's daemon.
-    const pids = engine.localPeerPids(opened.link);
+    const pids = engine.peers.localPids(opened.link);
     await engine.request((t) => engine.native.closeLink(t, opened.link, true));
     engine.unlisten(opened.link);
     // After a rank died the others were not told to end (MPI cannot end that job cleanly).
