@@ -27,14 +27,15 @@ program runs on every transport without a change (options given in code still wi
 
 Environment set for the program:
   FUTURES_TRANSPORT       from --transport
-  FUTURES_MAX_WORKERS     from -n (shm, zmq; for mpi -n is the number of ranks)
+  FUTURES_MAX_WORKERS     from -n (shm, zmq; mpi gets its N workers from the N+1 ranks)
   FUTURES_CONFIG          from --config
   FUTURES_<OPTION>        from -o option=value (e.g. -o maxInFlight=8: FUTURES_MAX_IN_FLIGHT)
   FUTURES_TRANSPORT_PATH  gets this CLI's directory, so transports installed with the CLI load
   FUTURES_PROGRESS        with --progress: the program's executors report their stats to the CLI
 
-With a transport that has a launcher (mpi), -n N starts the launcher (mpiexec -n N) running
-"futures run" in every rank: rank 0 runs the program, the other ranks serve as its workers.
+With a transport that has a launcher (mpi), -n N starts the launcher with N+1 ranks
+(mpiexec -n N+1) running "futures run" in every rank: rank 0 runs the program, the other N
+ranks serve as its workers, so -n means workers on every transport.
 TypeScript programs (.ts, .mts, .cts) run through tsx.
 
 Exit status: the program's; 128+n when it ended on signal n; 2 for a usage error.
@@ -96,7 +97,7 @@ export function createProgram(
       ).argParser(transportName),
     )
     .addOption(
-      new Option('-n, --workers <N>', 'number of workers (mpi: number of ranks)').argParser(positiveInt),
+      new Option('-n, --workers <N>', 'number of workers (mpi starts N+1 ranks)').argParser(positiveInt),
     )
     .option('--progress', 'show live progress (plain lines when stderr is not a terminal)')
     .addOption(

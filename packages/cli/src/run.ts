@@ -210,8 +210,16 @@ export async function runCommand(
     ];
     const launch = hooks.launchCommand(opts.workers, inner);
     if (launch !== null) {
-      const launchEnv = { ...env, FUTURES_TRANSPORT: choice.name, FUTURES_LAUNCHED: choice.name };
-      return supervise(launch, { env: launchEnv, stdio: 'inherit' });
+      const launchEnv: NodeJS.ProcessEnv = {
+        ...env,
+        FUTURES_TRANSPORT: choice.name,
+        FUTURES_LAUNCHED: choice.name,
+      };
+      // Launchers may give each process a pseudo-terminal (Open MPI does), so programs would
+      // colour their output even when ours goes to a file or a pipe: say no colours then.
+      if (!process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined)
+        launchEnv.NO_COLOR = '1';
+      return supervise(launch, { env: launchEnv, stdio: 'inherit', launcher: true });
     }
   }
   if (opts.workers !== undefined) env.FUTURES_MAX_WORKERS = String(opts.workers);

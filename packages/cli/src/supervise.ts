@@ -12,6 +12,11 @@ export interface SuperviseOptions {
   graceMs?: number;
   /** Called with the child once it is spawned (IPC messages, piped output). */
   onSpawn?(child: ChildProcess): void;
+  /**
+   * The child is a launcher (mpiexec) that ends with a code of its own (Open MPI: 1) when
+   * the signal we forwarded ended the job: report 128 + that signal, as for any program.
+   */
+  launcher?: boolean;
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -85,10 +90,12 @@ export function supervise(argv: readonly string[], options: SuperviseOptions): P
     const pgid = child.pid;
     let exited = false;
     let signalled = 0;
+    let firstSignal: NodeJS.Signals | null = null;
     let escalation: NodeJS.Timeout | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (exited || pgid === undefined) return;
       signalled++;
+      firstSignal ??= signal;
       if (signalled === 1) {
         child.kill(signal);
         escalation = setTimeout(() => killGroup(pgid, 'SIGKILL'), graceMs);
@@ -122,7 +129,10 @@ export function supervise(argv: readonly string[], options: SuperviseOptions): P
     child.once('exit', (code, signal) => {
       exited = true;
       cleanup();
-      const status = exitStatus(code, signal);
+      const status =
+        options.launcher && firstSignal !== null && code !== 0
+          ? exitStatus(null, firstSignal)
+          : exitStatus(code, signal);
       const finish = (): void => {
         process.removeListener('exit', onExit);
         resolve(status);

@@ -80,12 +80,14 @@ function claimStaticMode(): void {
 
 export const cliHooks: TransportCliHooks = {
   /**
-   * `futures run -n N`: N MPI processes (rank 0 runs the program, N-1 serve). FUTURES_MPIEXEC
-   * picks the launcher (e.g. srun, or mpiexec.mpich).
+   * `futures run -n N`: N workers, as on every transport, so N + 1 MPI processes (rank 0 runs
+   * the program, ranks 1..N serve). FUTURES_MPIEXEC picks the launcher (e.g. srun, or
+   * mpiexec.mpich).
    */
-  launchCommand(n, argv) {
+  launchCommand(workers, argv) {
     const launcher = process.env.FUTURES_MPIEXEC || 'mpiexec';
-    return [launcher, '-n', String(n), ...oversubscribeFlag(launcher, n), ...argv];
+    const ranks = workers + 1;
+    return [launcher, '-n', String(ranks), ...oversubscribeFlag(launcher, ranks), ...argv];
   },
   /**
    * True in every process an MPI launcher started. In rank 0 of a job of N > 1 processes it

@@ -40,8 +40,39 @@ async function check(cmd: string, args: string[]): Promise<void> {
 }
 
 describe.skipIf(why !== '')(`futures run --transport=mpi${why ? ` (${why})` : ''}`, () => {
-  it('futures run --transport=mpi -n 3 app.js: the CLI starts mpiexec; rank 0 runs the program', () =>
-    check('node', [CLI, 'run', '--transport=mpi', '-n', '3', 'test/runners/cli-app.mjs']));
+  it('futures run --transport=mpi -n 2 app.js: 2 workers, as on every transport (the CLI starts mpiexec -n 3)', () =>
+    check('node', [CLI, 'run', '--transport=mpi', '-n', '2', 'test/runners/cli-app.mjs']));
+
+  it('Ctrl-C of futures run --transport=mpi -n 2 exits 130, as on shm and zmq; no rank is left', async () => {
+    const tag = newTag();
+    let sent = false;
+    const r = await run(
+      'node',
+      [CLI, 'run', '--transport=mpi', '-n', '2', 'test/runners/exit-paths.mjs', 'sigint'],
+      {
+        env: { FUTURES_TEST_TAG: tag },
+        timeoutMs: 120_000,
+        onStdout: (text, child) => {
+          if (!sent && text.includes('READY')) {
+            sent = true;
+            child.kill('SIGINT'); // to the CLI, which forwards it to mpiexec
+          }
+        },
+      },
+    );
+    expect(sent).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  });
+
+  it("output piped from futures run --transport=mpi has no colour codes (ranks get Open MPI's pseudo-terminal)", async () => {
+    const r = await run('node', [CLI, 'run', '--transport=mpi', '-n', '1', 'test/runners/colour.mjs'], {
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("{ answer: 42, text: 'plain' }");
+    expect(r.stdout).not.toContain('\u001b[');
+  });
 
   it('mpiexec -n 3 futures run app.js: the same job started by hand', () => {
     const [cmd, args] = mpiexec(3, ['node', CLI, 'run', '--transport=mpi', 'test/runners/cli-app.mjs']);

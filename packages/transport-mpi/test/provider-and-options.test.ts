@@ -73,25 +73,25 @@ describe('options', () => {
 });
 
 describe('CLI hooks', () => {
-  it('launchCommand starts N ranks with mpiexec (or FUTURES_MPIEXEC)', () => {
+  it('launchCommand starts N workers, N + 1 ranks, with mpiexec (or FUTURES_MPIEXEC)', () => {
     expect(cliHooks.launchCommand!(1, ['futures', 'run', 'app.js'])).toEqual([
       'mpiexec',
       '-n',
-      '1',
+      '2',
       'futures',
       'run',
       'app.js',
     ]);
     // more ranks than cores on a workstation: Open MPI's mpiexec must be told to oversubscribe
     const many = cliHooks.launchCommand!(10_000, ['node', 'x.js'])!;
-    expect(many.slice(0, 3)).toEqual(['mpiexec', '-n', '10000']);
+    expect(many.slice(0, 3)).toEqual(['mpiexec', '-n', '10001']);
     const openMpi = /Open MPI|OpenRTE/.test(
       spawnSync('mpiexec', ['--version'], { encoding: 'utf8' }).stdout ?? '',
     );
     expect(many.includes('--oversubscribe')).toBe(openMpi);
     process.env.FUTURES_MPIEXEC = 'srun';
     try {
-      expect(cliHooks.launchCommand!(1, ['node', 'x.js'])).toEqual(['srun', '-n', '1', 'node', 'x.js']);
+      expect(cliHooks.launchCommand!(1, ['node', 'x.js'])).toEqual(['srun', '-n', '2', 'node', 'x.js']);
     } finally {
       delete process.env.FUTURES_MPIEXEC;
     }

@@ -112,11 +112,11 @@ export type OptionSpec =
  */
 export interface TransportCliHooks {
   /**
-   * `futures run -n N`: the command line that starts the program with N workers/ranks
-   * (mpi: `mpiexec -n N <argv...>`), or null to run `argv` as it is. Called only when the
-   * CLI is not already running under this transport's launcher.
+   * `futures run -n N`: the command line that starts the program with N workers (mpi:
+   * `mpiexec -n N+1 <argv...>`, rank 0 being the program), or null to run `argv` as it is.
+   * Called only when the CLI is not already running under this transport's launcher.
    */
-  launchCommand?(n: number, argv: readonly string[]): string[] | null;
+  launchCommand?(workers: number, argv: readonly string[]): string[] | null;
   /**
    * True in every process this transport's launcher started (every rank of an
    * `mpiexec -n N futures run ...`, rank 0 included): the CLI then runs the program in its

@@ -14,6 +14,7 @@ import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../trans
 import { markWorker } from '../worker-context.js';
 import { loadFunction } from './load.js';
 import { abortTask, beginTask, endTask } from './task-context.js';
+import { isTypeScriptModule, registerTypeScriptFor } from './typescript.js';
 
 type Loaded = AnyFunction | Promise<AnyFunction> | Error;
 
@@ -49,6 +50,7 @@ export interface WorkerRuntimeOptions {
    * Called with a module's specifier before this worker first imports it (task modules and
    * the initializer's); the import waits for the returned promise. A transport uses it to
    * register a loader only when needed (e.g. TypeScript for `.ts` task modules).
+   * @default registers tsx (the application's) before the first TypeScript task module
    */
   beforeImport?(specifier: string): void | Promise<void>;
 }
@@ -60,7 +62,12 @@ export interface WorkerRuntimeOptions {
  */
 export function serveWorker(endpoint: WorkerEndpoint, options: WorkerRuntimeOptions = {}): WorkerRuntime {
   markWorker(); // before any task module is imported: isWorker() guards see it
-  return new Runtime(endpoint, options.beforeImport);
+  return new Runtime(endpoint, options.beforeImport ?? loadTypeScriptFirst);
+}
+
+/** The default before a task module's import: TypeScript modules need tsx registered first. */
+function loadTypeScriptFirst(specifier: string): Promise<void> | undefined {
+  return isTypeScriptModule(specifier) ? registerTypeScriptFor(specifier) : undefined;
 }
 
 class Runtime implements WorkerRuntime {

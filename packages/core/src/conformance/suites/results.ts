@@ -1,6 +1,10 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { RemoteError, SerializationError, TaskLoadError } from '../../errors.js';
+import { task } from '../../task.js';
 import { type SuiteContext, tasks } from '../context.js';
 
 export function resultsSuite(ctx: SuiteContext): void {
@@ -90,6 +94,21 @@ export function resultsSuite(ctx: SuiteContext): void {
     await expect(pool.submit(tasks.echo, { callback: () => 1 })).rejects.toBeInstanceOf(SerializationError);
     const later = [1, 2, 3, 4, 5, 6, 7, 8];
     expect(await Promise.all(later.map((i) => pool.submit(tasks.echo, i)))).toEqual(later);
+  });
+
+  it('runs a TypeScript task module (the worker loads tsx for it)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'futures-ts-task-'));
+    try {
+      const file = path.join(dir, 'square.mts');
+      fs.writeFileSync(
+        file,
+        'export function square(x: number): number {\n  const y: number = x * x;\n  return y;\n}\n',
+      );
+      const pool = ctx.make({ maxWorkers: 1 });
+      expect(await pool.submit(task<(x: number) => number>(pathToFileURL(file), 'square'), 7)).toBe(49);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails only the future whose result cannot be serialized', async () => {
