@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, BIN, start } from './support/cli.js';
+import { alive, BIN, cleanEnv, start } from './support/cli.js';
 
 /** Pids of every live process in process group `pgid` (the program runs in a group of its own). */
 function groupMembers(pgid: number): number[] {
@@ -57,8 +59,12 @@ async function interruptLongMap(
 }
 
 describe('signals stop everything the command started', () => {
-  it('with --transport=zmq, SIGINT leaves no worker process behind', async () => {
-    const run = start(BIN, ['run', '--transport=zmq', '-n', '2', 'long-map.mjs']);
+  it('with --transport=zmq, SIGINT leaves no worker process behind, and no socket directory', async () => {
+    // the zmq transport's private socket directory goes to TMPDIR: a fresh one shows leftovers
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'futures-cli-signal-'));
+    const run = start(BIN, ['run', '--transport=zmq', '-n', '2', 'long-map.mjs'], {
+      env: { ...cleanEnv(), TMPDIR: tmp },
+    });
     const m = await run.waitFor(/\{"pid":(\d+),"workers":2\}/);
     const pid = Number(m[1]);
     const workers = childrenOf(pid); // the local worker processes the zmq transport started
@@ -71,6 +77,8 @@ describe('signals stop everything the command started', () => {
     while (workers.some(alive) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(workers.filter(alive)).toEqual([]);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('futures-zmq-'))).toEqual([]);
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('SIGINT during a long map ends the program and its workers at once, exit 130', async () => {

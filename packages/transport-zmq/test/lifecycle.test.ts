@@ -31,12 +31,13 @@ describe('local worker processes end with their controller', () => {
     return pids;
   };
   /** The private socket directory of the local workers exists now; `gone()` checks it was removed. */
-  const ipcDirOf = async (p: Proc): Promise<{ gone: () => Promise<void> }> => {
+  const ipcDirOf = async (p: Proc): Promise<{ dir: string; gone: () => Promise<void> }> => {
     const e = await p.event('pids');
     const dir = e.ipcDir as string;
     // the program checked this while its pool ran; it may already have ended (e.g. process.exit)
     expect(e.ipcDirExists).toBe(true);
     return {
+      dir,
       gone: async () => {
         const deadline = Date.now() + 10_000;
         while (fs.existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -72,6 +73,29 @@ describe('local worker processes end with their controller', () => {
     else p.kill(signal);
     expect((await p.waitExit()).signal).toBe(signal);
     await allGone(pids);
-    await ipc.gone(); // removed by the workers' watchdogs, as the controller could not
+    await ipc.gone(); // by the controller as the signal ends it, else by the workers' watchdogs
   });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s to the controller alone: it removes the socket directory itself as the signal ends it',
+    async (signal) => {
+      const p = start({ end: 'wait' }, true);
+      const pids = await pidsOf(p);
+      const ipc = await ipcDirOf(p);
+      await p.event('spinning');
+      for (const pid of pids) process.kill(pid, 'SIGSTOP'); // the workers' watchdogs cannot help now
+      try {
+        p.kill(signal);
+        expect((await p.waitExit()).signal).toBe(signal); // still ended by the signal
+        expect(fs.existsSync(ipc.dir)).toBe(false);
+      } finally {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {}
+        }
+      }
+      await allGone(pids);
+    },
+  );
 });
