@@ -19,6 +19,8 @@ export enum Kind {
   Goodbye = 6,
   /** controller → worker: a message arrived from a connection with no session. */
   Reset = 7,
+  /** worker → controller: it is about to die of an uncaught error; body: the error's text and stack. */
+  Dying = 8,
 }
 
 export const PROTOCOL_VERSION = 1;
@@ -36,7 +38,7 @@ export interface WelcomeInfo {
 }
 
 const KIND_PARTS: Buffer[] = [];
-for (let k = 0; k < 8; k++) KIND_PARTS.push(Buffer.from([k]));
+for (let k = 0; k < 9; k++) KIND_PARTS.push(Buffer.from([k]));
 
 /** The one-byte first part for a kind (shared, never mutated). */
 export function kindPart(kind: Kind): Buffer {

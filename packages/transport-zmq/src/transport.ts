@@ -304,6 +304,14 @@ export class ZmqTransport implements Transport {
           true,
         );
         return;
+      case Kind.Dying: {
+        const why = parts[2]?.toString('utf8').slice(0, 8192) || 'an uncaught error';
+        this.#endSession(
+          s,
+          new ZmqWorkerLostError(`worker ${s.workerId} (${s.host} pid ${s.pid}) died of ${why}`),
+        );
+        return;
+      }
       case Kind.Hello:
         return; // a duplicate
       default:

@@ -86,6 +86,7 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
     const finish = (code: number, why: string): void => {
       if (state === 'done') return;
       state = 'done';
+      process.off('uncaughtException', dying);
       if (timer !== null) clearTimeout(timer);
       const failed =
         code === WorkerExit.AuthFailed || code === WorkerExit.JoinTimeout || code === WorkerExit.Refused;
@@ -121,6 +122,24 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
       },
     };
 
+    /**
+     * A task left an error nobody catches (thrown from a timer, a rejected promise nobody
+     * awaits): tell the controller what killed this worker before dying of it, as Node would
+     * (the error on stderr, exit code 1).
+     */
+    const dying = (error: unknown): void => {
+      const text =
+        error instanceof Error
+          ? (error.stack ?? `${error.name}: ${error.message}`)
+          : `a thrown ${typeof error}: ${String(error)}`;
+      process.stderr.write(`${text}\n`);
+      if (state === 'joined' || state === 'leaving')
+        queue.push([kindPart(Kind.Dying), `an uncaught ${text}`]);
+      void Promise.race([queue.drained(), new Promise((r) => setTimeout(r, 1000))]).then(() =>
+        process.exit(1),
+      );
+    };
+
     const onMessage = (parts: Buffer[]): void => {
       const kindBuf = parts[0];
       const kind = kindBuf !== undefined && kindBuf.length === 1 ? kindBuf[0]! : -1;
@@ -139,6 +158,7 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
           timer = null;
           status(`joined ${options.connect} as worker ${info.workerId}`);
           runtime = runtimeModule.serveWorker(endpoint);
+          process.once('uncaughtException', dying);
           return;
         }
         case Kind.Frame: {

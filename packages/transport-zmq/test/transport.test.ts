@@ -17,6 +17,7 @@ const HB = { heartbeatInterval: 200, heartbeatTimeout: 1000 };
 const who = task<(i: number) => { i: number; pid: number; tag: string | null }>(TASKS, 'who');
 const hold = task<(socketPath: string, i: number) => { i: number; pid: number }>(TASKS, 'hold');
 const echo = task<<T>(v: T) => T>(TASKS, 'echo');
+const throwLater = task<(message: string) => string>(TASKS, 'throwLater');
 const echoOrHold = task<<T>(socketPath: string, heldIndex: number, i: number, value: T) => Promise<T>>(
   TASKS,
   'echoOrHold',
@@ -160,6 +161,19 @@ describe('membership', () => {
     await second.shutdown();
     sup.kill('SIGTERM');
     expect((await sup.waitExit()).code).toBe(143);
+  });
+
+  it('a worker that dies of an uncaught error is reported with that error, not just its exit code', async () => {
+    const gate = await openGate();
+    const p = pool({ transport: zmq({ ...HB }), maxWorkers: 1, retries: 0, maxInFlight: 1 });
+    await p.bootup();
+    expect(await p.submit(throwLater, 'boom in a timer')).toBe('returned');
+    // the next task is held on the worker while the timer fires: it dies holding it
+    const held = p.submit(hold, gate.path, 0);
+    const error = (await held.catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(WorkerLostError);
+    expect(error.message, error.message).toMatch(/died of an uncaught RangeError: boom in a timer\n\s+at /);
+    gate.releaseAll();
   });
 
   it.each([1, 0])(
