@@ -23,6 +23,7 @@ export { type Executor, PoolExecutor } from './executor/pool-executor.js';
 export { isProgressMessage, type ProgressMessage } from './executor/progress-report.js';
 export type { ExecutorStats, WorkerStats } from './executor/stats.js';
 export { Future, type FutureState } from './future.js';
+export { type AnyClass, registerClass } from './serialization/classes.js';
 export {
   type AnyFunction,
   isTaskRef,

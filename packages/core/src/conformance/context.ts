@@ -34,6 +34,8 @@ export const tasks = {
   echo: task<typeof T.echo>(TASKS_URL, 'echo'),
   square: task<typeof T.square>(TASKS_URL, 'square'),
   failWithQuota: task<typeof T.failWithQuota>(TASKS_URL, 'failWithQuota'),
+  failUnregistered: task<typeof T.failUnregistered>(TASKS_URL, 'failUnregistered'),
+  doubleMoney: task<typeof T.doubleMoney>(TASKS_URL, 'doubleMoney'),
   failAsync: task<typeof T.failAsync>(TASKS_URL, 'failAsync'),
   throwString: task<typeof T.throwString>(TASKS_URL, 'throwString'),
   squareOrFail: task<typeof T.squareOrFail>(TASKS_URL, 'squareOrFail'),

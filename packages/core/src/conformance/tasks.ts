@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { registerClass } from '../serialization/classes.js';
 import { currentSignal, currentWorkerId } from '../worker/task-context.js';
 import { isWorker } from '../worker-context.js';
 
@@ -34,6 +35,35 @@ export class QuotaError extends Error {
     super(message, options);
     this.limit = limit;
   }
+}
+// Both sides import this module (the test for the class, the worker for the task): the
+// error arrives as a QuotaError.
+registerClass(QuotaError);
+
+/** A value class registered on both sides: its instances travel with their class, both ways. */
+export class Money {
+  constructor(
+    readonly cents: number,
+    readonly currency: string,
+  ) {}
+  plus(other: Money): Money {
+    return new Money(this.cents + other.cents, this.currency);
+  }
+}
+registerClass(Money);
+
+/** Whether the argument arrived as a Money; returns it doubled (a Money). */
+export function doubleMoney(m: Money): [boolean, Money] {
+  return [m instanceof Money, m.plus(m)];
+}
+
+/** Not registered: arrives as an Error named UnregisteredError. */
+export class UnregisteredError extends Error {
+  override name = 'UnregisteredError';
+}
+
+export function failUnregistered(): never {
+  throw new UnregisteredError('not registered');
 }
 
 export function failWithQuota(limit: number): never {

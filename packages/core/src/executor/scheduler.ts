@@ -1,5 +1,6 @@
 import { AbortError, BrokenExecutorError, SerializationError, TimeoutError } from '../errors.js';
 import { fromWireError } from '../serialization/errors-wire.js';
+import { resolvePendingInstances } from '../serialization/values.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
 import {
   decodeWorkerMessage,
@@ -173,6 +174,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
     let msg: ReturnType<typeof decodeWorkerMessage>;
     try {
       msg = decodeWorkerMessage(frame, this.#onResult);
+      resolvePendingInstances(); // results of classes registered here get their class (before any callback runs)
     } catch (error) {
       process.emitWarning(
         `futures: dropped a malformed frame from worker ${workerId}: ${(error as Error).message}`,

@@ -1,10 +1,13 @@
 import { RemoteError } from '../errors.js';
+import { registeredClass, registeredNameOf } from './classes.js';
 
 /**
  * Errors on the wire. A thrown value becomes a plain record (name, message, stack, code,
- * own enumerable properties, cause chain) that the value codec can always encode; the
- * controller rebuilds an Error of the same name, with the remote stack and the worker's
- * identity in a RemoteError set as its `cause`.
+ * own enumerable properties, cause chain, and its class's registered name) that the value
+ * codec can always encode; the controller rebuilds an error of the same name, of the same
+ * class when that class is registered on its side too (registerClass), with the remote
+ * stack and the worker's identity in a RemoteError set as its `remote` property. Its own
+ * `cause` stays the task's.
  */
 
 export interface WireError {
@@ -18,6 +21,8 @@ export interface WireError {
   cause?: WireError | undefined;
   /** The thrown value itself when it was not an Error. */
   value?: unknown;
+  /** The registered name of the error's class (registerClass), when it has one. */
+  cls?: string;
 }
 
 export interface WorkerIdentity {
@@ -63,6 +68,8 @@ export function toWireError(thrown: unknown, depth = 0): WireError {
     stack: String(thrown.stack ?? ''),
     props,
   };
+  const cls = registeredNameOf(thrown);
+  if (cls !== undefined) out.cls = cls;
   if (thrown.cause !== undefined && depth < MAX_CAUSE_DEPTH) out.cause = toWireError(thrown.cause, depth + 1);
   return out;
 }
@@ -77,7 +84,11 @@ const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
   URIError,
 };
 
-/** Rebuilds the caller-side error: same name/message/props, RemoteError (worker, host, stack) as cause. */
+/**
+ * Rebuilds the caller-side error: same class when registered here (else a built-in one of
+ * the same name, else Error), name, message, properties and cause chain; the worker's
+ * identity and remote stack as a RemoteError in its `remote` property.
+ */
 export function fromWireError(wire: WireError, who: WorkerIdentity): unknown {
   if (!wire.isError) return wire.value;
   const error = rebuild(wire);
@@ -87,43 +98,37 @@ export function fromWireError(wire: WireError, who: WorkerIdentity): unknown {
     who.host,
     who.pid,
     wire.stack,
-    wire.cause === undefined
-      ? undefined
-      : { cause: wire.cause.isError ? rebuild(wire.cause) : wire.cause.value },
   );
-  Object.defineProperty(error, 'cause', {
+  Object.defineProperty(error, 'remote', {
     value: remote,
     writable: true,
     configurable: true,
-    enumerable: false,
+    enumerable: true,
   });
   return error;
 }
 
+function hidden(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
 function rebuild(wire: WireError): Error {
-  const Ctor = BUILTIN_ERRORS[wire.name] ?? Error;
-  const error = new Ctor(wire.message);
-  if (error.name !== wire.name) {
-    Object.defineProperty(error, 'name', {
-      value: wire.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+  const Registered = wire.cls === undefined ? undefined : registeredClass(wire.cls);
+  let error: Error;
+  if (Registered !== undefined && Registered.prototype instanceof Error) {
+    // its class, without running its constructor (which may need arguments we do not have)
+    error = Object.create(Registered.prototype as object) as Error;
+    hidden(error, 'message', wire.message);
+  } else {
+    error = new (BUILTIN_ERRORS[wire.name] ?? Error)(wire.message);
   }
-  error.stack = wire.stack || `${wire.name}: ${wire.message}`;
+  if (error.name !== wire.name) hidden(error, 'name', wire.name);
+  hidden(error, 'stack', wire.stack || `${wire.name}: ${wire.message}`);
   for (const [key, value] of Object.entries(wire.props)) {
     if (key === 'name') continue;
     (error as unknown as Record<string, unknown>)[key] = value;
   }
-  if (wire.cause !== undefined) {
-    const cause = wire.cause.isError ? rebuild(wire.cause) : wire.cause.value;
-    Object.defineProperty(error, 'cause', {
-      value: cause,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
+  if (wire.cause !== undefined)
+    hidden(error, 'cause', wire.cause.isError ? rebuild(wire.cause) : wire.cause.value);
   return error;
 }

@@ -1,4 +1,5 @@
 import { type Reader, Writer } from './buffer-io.js';
+import { registeredClass, registeredNameOf } from './classes.js';
 import { deserializeWithBuffers, serializeWithBuffers } from './v8-fallback.js';
 import { makeView, viewKind } from './views.js';
 
@@ -31,6 +32,8 @@ enum Tag {
   ArrayBufferOob = 11,
   ArrayBufferInline = 12,
   V8 = 13,
+  /** An instance of a registered class: its registered name, then its own data properties. */
+  Instance = 14,
 }
 
 const MAX_DEPTH = 8;
@@ -80,10 +83,9 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
         } else if (value instanceof ArrayBuffer) {
           writeArrayBuffer(w, value, oob);
           return;
-        } else if (
-          isPlainObject(value) &&
-          writePlainObject(w, value as Record<string, unknown>, oob, depth)
-        ) {
+        } else if (isPlainObject(value)) {
+          if (writePlainObject(w, value as Record<string, unknown>, oob, depth)) return;
+        } else if (writeInstance(w, value, oob, depth)) {
           return;
         }
       }
@@ -91,7 +93,56 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
     default:
       break;
   }
+  if (typeof value === 'object' && value !== null) warnIfClassInstance(value);
   writeV8(w, value, oob);
+}
+
+const warnedClasses = new Set<string>();
+
+/** Decoded instances whose class was not registered at the time. */
+let pending: { obj: object; name: string }[] = [];
+
+/**
+ * Gives the instances decoded before their class was registered their class now; those
+ * still unregistered stay plain objects, said once per class. Cheap when there are none.
+ */
+export function resolvePendingInstances(): void {
+  if (pending.length === 0) return;
+  const list = pending;
+  pending = [];
+  for (const { obj, name } of list) {
+    const cls = registeredClass(name);
+    if (cls !== undefined) Object.setPrototypeOf(obj, cls.prototype as object);
+    else warnUnregistered(name);
+  }
+}
+
+function warnUnregistered(name: string): void {
+  if (warnedClasses.has(`unregistered ${name}`)) return;
+  warnedClasses.add(`unregistered ${name}`);
+  process.emitWarning(
+    `futures: an instance of class ${name} arrived, but no class is registered under that name on this side: it is a plain object here. Fix: call registerClass(${name}) in a module this side imports too.`,
+    { type: 'FuturesWarning', code: 'FUTURES_CLASS_UNREGISTERED' },
+  );
+}
+
+/**
+ * A class instance travels as the v8 serializer clones it: its own data properties on a
+ * plain object, without its class. Said once per class and process, since that surprises
+ * (errors are not concerned: thrown ones keep their class, see errors-wire.ts).
+ */
+function warnIfClassInstance(value: object): void {
+  if (value instanceof Error) return;
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
+  if (typeof ctor !== 'function' || ctor === Object) return;
+  if (Function.prototype.toString.call(ctor).endsWith('{ [native code] }')) return; // Map, Date, ...
+  const name = (ctor as { name?: string }).name || 'an anonymous class';
+  if (warnedClasses.has(name)) return;
+  warnedClasses.add(name);
+  process.emitWarning(
+    `futures: an instance of class ${name} travels as a plain object of its own data properties: its class, methods and private fields stay behind. Pass plain data, or rebuild the instance on the other side.`,
+    { type: 'FuturesWarning', code: 'FUTURES_CLASS_INSTANCE' },
+  );
 }
 
 function writeArray(w: Writer, value: unknown[], oob: Uint8Array[], depth: number): void {
@@ -121,6 +172,29 @@ function writePlainObject(
     const desc = Object.getOwnPropertyDescriptor(value, key)!;
     if (!('value' in desc)) {
       w.pos = start;
+      oob.length = oobLen;
+      return false;
+    }
+    w.str(key);
+    writeValue(w, desc.value, oob, depth + 1);
+  }
+  return true;
+}
+
+/** A registered class's instance: name, then own data properties (false: not registered, or not plain data). */
+function writeInstance(w: Writer, value: object, oob: Uint8Array[], depth: number): boolean {
+  const name = registeredNameOf(value);
+  if (name === undefined) return false;
+  const start = w.pos;
+  const oobLen = oob.length;
+  const keys = Object.getOwnPropertyNames(value);
+  w.u8(Tag.Instance);
+  w.str(name);
+  w.varuint(keys.length);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(value, key)!;
+    if (!('value' in desc) || typeof desc.value === 'function') {
+      w.pos = start; // an accessor or a method of its own: not plain data
       oob.length = oobLen;
       return false;
     }
@@ -201,6 +275,29 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
         if (key === '__proto__')
           Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
         else out[key] = v;
+      }
+      return out;
+    }
+    case Tag.Instance: {
+      const name = r.str();
+      const n = r.varuint();
+      // Not registered here yet: a plain object for now, given its class by
+      // resolvePendingInstances() once the module that registers it was imported (a worker
+      // decodes a task's arguments before it imports the task's module).
+      const cls = registeredClass(name);
+      const out = Object.create(cls === undefined ? Object.prototype : (cls.prototype as object)) as Record<
+        string,
+        unknown
+      >;
+      if (cls === undefined) pending.push({ obj: out, name });
+      for (let i = 0; i < n; i++) {
+        const key = r.str();
+        Object.defineProperty(out, key, {
+          value: readValue(r, oob),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { SerializationError, TaskLoadError } from '../errors.js';
 import { toWireError } from '../serialization/errors-wire.js';
+import { resolvePendingInstances } from '../serialization/values.js';
 import type { AnyFunction } from '../task.js';
 import type { WorkerEndpoint } from '../transport/contract.js';
 import {
@@ -243,6 +244,7 @@ class Runtime implements WorkerRuntime {
       } else {
         const avg = this.#avgMs[call.fnId];
         if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#flush();
+        resolvePendingInstances(); // its module is imported now: its classes are registered
         const took = await this.#run(call, fn);
         this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
         // After a long task, let the transport deliver what came meanwhile (a revoke, an

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { RemoteError, SerializationError, TaskLoadError } from '../../errors.js';
 import { task } from '../../task.js';
 import { type SuiteContext, tasks } from '../context.js';
+import { Money, QuotaError, UnregisteredError } from '../tasks.js';
 
 export function resultsSuite(ctx: SuiteContext): void {
   it('returns results of sync, async, by-reference and source tasks', async () => {
@@ -51,29 +52,54 @@ export function resultsSuite(ctx: SuiteContext): void {
     expect(Object.is(back[3], -0)).toBe(true);
   });
 
-  it("keeps the error's class name, message, code, properties, cause chain and remote stack", async () => {
+  it("keeps the error's class (registered), name, message, code, properties, cause chain and remote stack", async () => {
     const pool = ctx.make();
     const error = await pool.submit(tasks.failWithQuota, 7).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    const e = error as Error & { code: string; limit: number; cause: RemoteError };
+    // Registered on both sides: the same class. (A transport whose workers share this
+    // thread also shares the registry: the worker's copy of the module registered last.)
+    if (ctx.config.capabilities?.isolated ?? true) expect(error).toBeInstanceOf(QuotaError);
+    else expect((error as Error).constructor.name).toBe('QuotaError');
+    const e = error as QuotaError & { remote: RemoteError };
     expect(e.name).toBe('QuotaError');
     expect(e.message).toBe('quota of 7 exceeded');
     expect(e.code).toBe('E_QUOTA');
     expect(e.limit).toBe(7);
-    expect(e.cause).toBeInstanceOf(RemoteError);
-    expect(e.cause.code).toBe('ERR_REMOTE_TASK');
-    expect(e.cause.workerId).toBeGreaterThan(0);
-    expect(e.cause.host).toBe(os.hostname());
-    expect(e.cause.stack).toContain('failWithQuota');
-    expect(e.cause.message).toMatch(/worker \d+ on /);
-    const inner = e.cause.cause as Error;
-    expect(inner).toBeInstanceOf(TypeError);
-    expect(inner.message).toBe('inner cause');
+    expect(e.stack).toContain('failWithQuota');
+    // the task's own cause stays the cause; where it ran is in `remote`
+    expect(e.cause).toBeInstanceOf(TypeError);
+    expect((e.cause as Error).message).toBe('inner cause');
+    expect(e.remote).toBeInstanceOf(RemoteError);
+    expect(e.remote.code).toBe('ERR_REMOTE_TASK');
+    expect(e.remote.workerId).toBeGreaterThan(0);
+    expect(e.remote.host).toBe(os.hostname());
+    expect(e.remote.stack).toContain('failWithQuota');
+    expect(e.remote.message).toMatch(/^QuotaError in worker \d+ on /);
+
+    // an unregistered class: its name, message and stack arrive, on a plain Error
+    const other = (await pool.submit(tasks.failUnregistered).catch((x: unknown) => x)) as Error;
+    expect(other).not.toBeInstanceOf(UnregisteredError);
+    expect(Object.getPrototypeOf(other)).toBe(Error.prototype);
+    expect(other).toBeInstanceOf(Error);
+    expect(other.name).toBe('UnregisteredError');
+    expect(other.message).toBe('not registered');
 
     const rangeError = await pool.submit(tasks.failAsync, 'async boom').catch((x: unknown) => x);
     expect(rangeError).toBeInstanceOf(RangeError);
     expect((rangeError as Error).message).toBe('async boom');
     await expect(pool.submit(tasks.throwString)).rejects.toBe('a plain string');
+  });
+
+  it('instances of a registered class travel with their class, both ways', async () => {
+    const pool = ctx.make({ maxWorkers: 1 });
+    const [arrivedAsMoney, doubled] = await pool.submit(tasks.doubleMoney, new Money(150, 'EUR'));
+    expect(doubled.cents).toBe(300);
+    expect(doubled.currency).toBe('EUR');
+    // (workers that share this thread share the registry with two copies of the module)
+    if (ctx.config.capabilities?.isolated ?? true) {
+      expect(arrivedAsMoney).toBe(true); // a Money in the worker
+      expect(doubled).toBeInstanceOf(Money); // and here
+      expect(doubled.plus(doubled).cents).toBe(600); // its methods work here
+    }
   });
 
   it('fails only the future whose argument cannot be serialized', async () => {
