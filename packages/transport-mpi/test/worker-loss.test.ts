@@ -111,6 +111,19 @@ describe.skipIf(!HAS_MPI)(`a worker that dies by itself${HAS_MPI ? '' : ` (${NO_
     expect(out.ms).toBeLessThan(5000);
     expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
   });
+
+  it('comm executor, process.exit(3) in a task on a serving rank: the root reports the code', async () => {
+    const tag = newTag();
+    const [cmd, args] = mpiexec(3, ['node', 'test/runners/comm-death.mjs']);
+    const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
+    expect(r.signal).toBeNull();
+    const out = r.json as Death;
+    expect(out?.second?.message, r.stdout + r.stderr).toMatch(
+      /was lost: its process \(pid \d+\) exited with code 3/,
+    );
+    expect(out.ms).toBeLessThan(5000);
+    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  });
 });
 
 describe.skipIf(!HAS_MPI)(`no orphaned ranks${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`, () => {
