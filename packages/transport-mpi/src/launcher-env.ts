@@ -52,9 +52,10 @@ export function applySingletonDefaults(oversubscribe: boolean, env: NodeJS.Proce
     env.OMPI_MCA_rmaps_base_oversubscribe = '1';
   }
   if (env.PMIX_MCA_gds === undefined) {
-    // PMIx 4.2's shared-memory datastores (ds12/ds21) sometimes leave a spawned worker
-    // waiting forever for its job data inside MPI_Init, and MPI_Comm_spawn with it (seen
-    // with Debian's Open MPI 4.1.4 and PMIx 4.2.2). The plain hash store does not.
+    // With Debian's Open MPI 4.1.4 and PMIx 4.2.2, a spawned worker sometimes waits forever
+    // for its job data inside MPI_Init (PMIx_Init), and MPI_Comm_spawn with it: 2 of 2 full
+    // test runs hung that way here. With PMIx's plain hash datastore instead of its
+    // shared-memory ones (ds12/ds21), none of the runs since did.
     env.PMIX_MCA_gds = 'hash';
   }
 }
