@@ -117,10 +117,9 @@ export class TransportLoadError extends FuturesError {
 }
 
 /**
- * Where a task's error happened. It is set as the `cause` of the error a caller receives;
- * its `stack` is the worker's stack text, headed with the worker id and host
- * (like mpi4py's "RemoteTraceback"). The original error's own `cause` chain continues
- * from here as `remoteError.cause`.
+ * Where a task's error happened. It is the `remote` property of the error a caller
+ * receives (whose own `cause` stays the task's); its `stack` is the worker's stack text,
+ * headed with the worker id, host and pid (like mpi4py's "RemoteTraceback").
  */
 export class RemoteError extends FuturesError {
   override readonly name = 'RemoteError';
