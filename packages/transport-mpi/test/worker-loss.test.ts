@@ -62,67 +62,58 @@ interface Death {
   second: { name?: string; message?: string };
 }
 
+/**
+ * Runs a worker-death program (tagged), checks nothing it started is left, and returns
+ * what it printed. `launched`: under mpiexec, which ends the job itself after a rank died.
+ */
+async function death(
+  cmd: string,
+  args: string[],
+  launched: boolean,
+): Promise<{ out: Death; output: string }> {
+  const tag = newTag();
+  const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
+  if (launched) expect(r.signal).toBeNull();
+  else expect(r.code, r.stderr).toBe(0);
+  expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  const out = r.json as Death;
+  expect(out?.ms, r.stdout + r.stderr).toBeLessThan(5000); // not the 10 s of a rank that waits for MPI_Finalize
+  return { out, output: r.stdout + r.stderr };
+}
+
+const EXITED_3 = /was lost: its process \(pid \d+\) exited with code 3/;
+
 // A worker that dies by itself tells its controller why before it exits: the executor
 // breaks at once (it took ~10 s when the dying rank waited for MPI_Finalize), naming the
 // exit code or the uncaught error.
 describe.skipIf(!HAS_MPI)(`a worker that dies by itself${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`, () => {
   it('spawn mode, process.exit(3) in a task: BrokenExecutorError naming the code, at once; nothing is left', async () => {
-    const tag = newTag();
-    const r = await run('node', ['test/runners/worker-death.mjs', 'exit'], {
-      env: { FUTURES_TEST_TAG: tag },
-      timeoutMs: 90_000,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    const out = r.json as Death;
+    const { out } = await death('node', ['test/runners/worker-death.mjs', 'exit'], false);
     for (const e of [out.first, out.second]) {
       expect(e.name).toBe('BrokenExecutorError');
       expect(e.message).toMatch(
         /MPI worker \d+ \(rank \d+, pid \d+\) was lost: its process \(pid \d+\) exited with code 3/,
       );
     }
-    expect(out.ms).toBeLessThan(5000); // not the 10 s of a rank that waits for MPI_Finalize
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
   });
 
   it('spawn mode, an uncaught error in a worker: BrokenExecutorError with its class, message and stack', async () => {
-    const tag = newTag();
-    const r = await run('node', ['test/runners/worker-death.mjs', 'throw'], {
-      env: { FUTURES_TEST_TAG: tag },
-      timeoutMs: 90_000,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    const out = r.json as Death;
+    const { out } = await death('node', ['test/runners/worker-death.mjs', 'throw'], false);
     expect(out.first.value).toBe('returned'); // the task itself returned before its timer threw
     expect(out.second.name).toBe('BrokenExecutorError');
     expect(out.second.message).toMatch(/died of an uncaught RangeError: boom in a timer\n\s+at .*tasks\.mjs/);
-    expect(out.ms).toBeLessThan(5000);
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
   });
 
   it('static mode, process.exit(3) in a task: rank 0 reports the code before the launcher ends the job', async () => {
-    const tag = newTag();
     const [cmd, args] = mpiexec(3, ['node', 'dist/run.js', 'test/runners/worker-death.mjs', 'exit']);
-    const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
-    expect(r.signal).toBeNull();
-    const out = r.json as Death;
-    expect(out?.second?.message, r.stdout + r.stderr).toMatch(
-      /was lost: its process \(pid \d+\) exited with code 3/,
-    );
-    expect(out.ms).toBeLessThan(5000);
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    const { out, output } = await death(cmd, args, true);
+    expect(out.second?.message, output).toMatch(EXITED_3);
   });
 
   it('comm executor, process.exit(3) in a task on a serving rank: the root reports the code', async () => {
-    const tag = newTag();
     const [cmd, args] = mpiexec(3, ['node', 'test/runners/comm-death.mjs']);
-    const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
-    expect(r.signal).toBeNull();
-    const out = r.json as Death;
-    expect(out?.second?.message, r.stdout + r.stderr).toMatch(
-      /was lost: its process \(pid \d+\) exited with code 3/,
-    );
-    expect(out.ms).toBeLessThan(5000);
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    const { out, output } = await death(cmd, args, true);
+    expect(out.second?.message, output).toMatch(EXITED_3);
   });
 });
 

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import type { Writable } from 'node:stream';
+import type { TransportContext } from '@futures/core/transport';
+import type { ResolvedZmqOptions } from './options.js';
 
 /** The compiled worker entry (under vitest this module may run from src/). */
 export const WORKER_ENTRY = import.meta.url.endsWith('.ts')
@@ -25,6 +27,26 @@ export interface LocalWorkerSpec {
   execArgv: readonly string[];
   /** Let this process exit while the worker runs (a controller's pool); a supervisor keeps it. @default true */
   unref?: boolean;
+}
+
+/** What a controller's local workers are started with: its context's env, cwd and Node flags. */
+export function localWorkerSpec(
+  ctx: TransportContext,
+  opts: Pick<ResolvedZmqOptions, 'heartbeatInterval' | 'heartbeatTimeout' | 'maxMessageBytes'>,
+  connect: string,
+  key: string | null,
+): LocalWorkerSpec {
+  return {
+    connect,
+    key,
+    runtimeUrl: ctx.workerRuntimeUrl,
+    heartbeatInterval: opts.heartbeatInterval,
+    heartbeatTimeout: opts.heartbeatTimeout,
+    maxMessageBytes: opts.maxMessageBytes,
+    env: { ...process.env, ...(ctx.env ?? {}) },
+    cwd: ctx.cwd ?? process.cwd(),
+    execArgv: ctx.execArgv ?? inheritableExecArgv(),
+  };
 }
 
 /**

@@ -17,6 +17,11 @@ export interface Session {
   firstFrame: boolean;
 }
 
+/** How errors and logs name a worker: "worker 3 (node7 pid 4242)". */
+export function workerName(s: Session): string {
+  return `worker ${s.workerId} (${s.host} pid ${s.pid})`;
+}
+
 /** The sessions of one controller, by connection and by worker id, and waits on their changes. */
 export class Sessions {
   readonly #byKey = new Map<string, Session>();

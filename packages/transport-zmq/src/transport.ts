@@ -9,7 +9,7 @@ import {
   serverCurveOptions,
 } from './keys.js';
 import { Listener } from './listener.js';
-import { inheritableExecArgv, LocalPool, type LocalWorker, type LocalWorkerSpec } from './local-workers.js';
+import { LocalPool, type LocalWorker, type LocalWorkerSpec, localWorkerSpec } from './local-workers.js';
 import { RateLimitedLog } from './log.js';
 import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
 import { PrivateSocketDir } from './private-dir.js';
@@ -23,7 +23,7 @@ import {
   plain,
   SHUTTING_DOWN,
 } from './protocol.js';
-import { type Session, Sessions } from './sessions.js';
+import { type Session, Sessions, workerName } from './sessions.js';
 import { ZapHandler } from './zap.js';
 import { loadZmq } from './zmq-lib.js';
 
@@ -169,7 +169,7 @@ export class ZmqTransport implements Transport {
       return;
     }
     s.via.push([s.identity, kindPart(Kind.Goodbye), 'terminated by the controller']);
-    this.#endSession(s, new ZmqWorkerLostError(`worker ${workerId} (${s.host} pid ${s.pid}) was terminated`));
+    this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} was terminated`));
   }
 
   stop(options: { force: boolean }): Promise<void> {
@@ -206,18 +206,12 @@ export class ZmqTransport implements Transport {
   }
 
   #localSpec(): LocalWorkerSpec {
-    const ctx = this.#ctx;
-    return {
-      connect: this.connectAddress,
-      key: this.#ipc === null ? this.#keyText : null,
-      runtimeUrl: ctx.workerRuntimeUrl,
-      heartbeatInterval: this.#opts.heartbeatInterval,
-      heartbeatTimeout: this.#opts.heartbeatTimeout,
-      maxMessageBytes: this.#opts.maxMessageBytes,
-      env: { ...process.env, ...(ctx.env ?? {}) },
-      cwd: ctx.cwd ?? process.cwd(),
-      execArgv: ctx.execArgv ?? inheritableExecArgv(),
-    };
+    return localWorkerSpec(
+      this.#ctx,
+      this.#opts,
+      this.connectAddress,
+      this.#ipc === null ? this.#keyText : null,
+    );
   }
 
   #localExited(worker: LocalWorker): void {
@@ -298,18 +292,11 @@ export class ZmqTransport implements Transport {
       }
       case Kind.Bye:
         via.push([s.identity, kindPart(Kind.Goodbye), 'bye']);
-        this.#endSession(
-          s,
-          new ZmqWorkerLostError(`worker ${s.workerId} (${s.host} pid ${s.pid}) left the pool`),
-          true,
-        );
+        this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} left the pool`), true);
         return;
       case Kind.Dying: {
         const why = parts[2]?.toString('utf8').slice(0, 8192) || 'an uncaught error';
-        this.#endSession(
-          s,
-          new ZmqWorkerLostError(`worker ${s.workerId} (${s.host} pid ${s.pid}) died of ${why}`),
-        );
+        this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} died of ${why}`));
         return;
       }
       case Kind.Hello:
@@ -375,10 +362,7 @@ export class ZmqTransport implements Transport {
     const s = this.#sessions.byKey(via.tag + identity.toString('latin1'));
     if (s === undefined || s.identity !== identity) return;
     const code = (error as { code?: string }).code ?? error.message;
-    this.#endSession(
-      s,
-      new ZmqWorkerLostError(`lost the connection to worker ${s.workerId} (${s.host} pid ${s.pid}): ${code}`),
-    );
+    this.#endSession(s, new ZmqWorkerLostError(`lost the connection to ${workerName(s)}: ${code}`));
   }
 
   #ping(): void {

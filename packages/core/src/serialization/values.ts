@@ -98,6 +98,8 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
 }
 
 const warnedClasses = new Set<string>();
+// biome-ignore lint/complexity/noBannedTypes: any constructor
+const seenConstructors = new WeakSet<Function>();
 
 /** Decoded instances whose class was not registered at the time. */
 let pending: { obj: object; name: string }[] = [];
@@ -134,7 +136,8 @@ function warnUnregistered(name: string): void {
 function warnIfClassInstance(value: object): void {
   if (value instanceof Error) return;
   const ctor = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
-  if (typeof ctor !== 'function' || ctor === Object) return;
+  if (typeof ctor !== 'function' || ctor === Object || seenConstructors.has(ctor)) return;
+  seenConstructors.add(ctor); // each constructor is looked at once (Date, Map, ... come often)
   if (Function.prototype.toString.call(ctor).endsWith('{ [native code] }')) return; // Map, Date, ...
   const name = (ctor as { name?: string }).name || 'an anonymous class';
   if (warnedClasses.has(name)) return;

@@ -3,6 +3,7 @@
 // until the pending future failed, and its error, as one JSON line.
 import { task } from '@futures/core';
 import { commExecutor } from '../../dist/index.js';
+import { reportDeath } from './death-report.mjs';
 
 const T = new URL('../fixtures/tasks.mjs', import.meta.url);
 const executor = await commExecutor({ root: 0 });
@@ -11,12 +12,6 @@ if (executor !== null) {
   const hang = executor.submit(task(T, 'hang'));
   const t0 = performance.now();
   const dying = executor.submit(task(T, 'exitWith'), 3);
-  const settled = (f) =>
-    f.then(
-      (v) => ({ value: v }),
-      (e) => ({ name: e.name, message: e.message }),
-    );
-  const [first, second] = await Promise.all([settled(dying), settled(hang)]);
-  console.log(JSON.stringify({ ms: performance.now() - t0, first, second }));
+  await reportDeath(t0, dying, hang);
   process.exit(0);
 }

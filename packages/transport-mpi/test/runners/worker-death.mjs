@@ -3,6 +3,7 @@
 //   node test/runners/worker-death.mjs exit|throw                 spawn mode
 //   mpiexec -n 3 node dist/run.js test/runners/worker-death.mjs exit|throw   static mode
 import { PoolExecutor, task } from '@futures/core';
+import { reportDeath } from './death-report.mjs';
 
 const how = process.argv[2];
 const T = new URL('../fixtures/tasks.mjs', import.meta.url);
@@ -14,11 +15,5 @@ const dying =
   how === 'exit'
     ? pool.submit(task(T, 'exitWith'), 3)
     : pool.submit(task(T, 'throwLater'), 'boom in a timer');
-const settled = (f) =>
-  f.then(
-    (v) => ({ value: v }),
-    (e) => ({ name: e.name, message: e.message }),
-  );
-const [first, second] = await Promise.all([settled(dying), settled(hang)]);
-console.log(JSON.stringify({ ms: performance.now() - t0, first, second }));
+await reportDeath(t0, dying, hang);
 await pool.shutdown();
