@@ -60,6 +60,11 @@ void ProgressThread::Run() {
       bool progress = RunCommands();
       progress |= PollLinks(now);
       progress |= TestRequests();
+      // The MPI calls after the head probe (control probes, request tests) progress the
+      // library too and may read a frame off the wire (e.g. TCP between a spawned job and
+      // its parent) after we looked for one. Look once more before backing off: else that
+      // frame waits out a whole nap (up to backoff_max_us), on every task's hand-over.
+      if (!progress) progress = PollLinks(now);
       OnFinals();
       OnDyings();
       if (now - last_housekeeping_ >= 0.1) Housekeeping(now);

@@ -14,6 +14,8 @@ export class Job {
   resubmitted = false;
   /** Estimated run time (ms) when it was placed; Infinity while its function's durations are unknown. */
   estMs = Number.POSITIVE_INFINITY;
+  /** How far its function's run times usually stray from the estimate (ms), when it was placed. */
+  spreadMs = 0;
   /** performance.now() when it was sent. */
   sentAt = 0;
   /** It was sent to an idle worker: its result measures the round trip. */

@@ -6,11 +6,12 @@ const DURATION_WEIGHT = 0.3;
 
 /**
  * What the scheduler has learned of each task function's run time: a moving average of
- * the time one call takes on a worker (a map chunk counts per item), from the run times
- * workers report with each result.
+ * the time one call takes on a worker (a map chunk counts per item), and of how far a
+ * call strays from that average, from the run times workers report with each result.
  */
 export class DurationBook {
   readonly #perItemMs: number[] = [];
+  readonly #spreadMs: number[] = [];
 
   /** Estimated run time of a job (ms), Infinity while its function never finished anywhere. */
   estimate(job: Job): number {
@@ -18,10 +19,26 @@ export class DurationBook {
     return per === undefined ? Number.POSITIVE_INFINITY : per * job.items;
   }
 
+  /**
+   * How far a job's run time usually strays from its estimate (ms): the moving average of
+   * the absolute deviation. 0 while unknown (then the estimate is Infinity anyway).
+   */
+  spread(job: Job): number {
+    return (this.#spreadMs[job.fnId] ?? 0) * job.items;
+  }
+
   observe(job: Job, runMs: number): void {
     const sample = runMs / Math.max(1, job.items);
-    const per = this.#perItemMs[job.fnId];
-    this.#perItemMs[job.fnId] = per === undefined ? sample : per + DURATION_WEIGHT * (sample - per);
+    const fnId = job.fnId;
+    const per = this.#perItemMs[fnId];
+    if (per === undefined) {
+      this.#perItemMs[fnId] = sample;
+      this.#spreadMs[fnId] = 0;
+      return;
+    }
+    const spread = this.#spreadMs[fnId] ?? 0;
+    this.#spreadMs[fnId] = spread + DURATION_WEIGHT * (Math.abs(sample - per) - spread);
+    this.#perItemMs[fnId] = per + DURATION_WEIGHT * (sample - per);
   }
 }
 

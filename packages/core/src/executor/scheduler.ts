@@ -282,6 +282,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
       }
       if (!job.resubmitted && !job.future.setRunningOrNotifyCancel()) continue; // unreachable: cancel marks the job finished
       job.estMs = this.#durations.estimate(job);
+      job.spreadMs = this.#durations.spread(job);
       job.sentToIdle = slot.inFlight === 0;
       job.workerId = slot.id;
       slot.push(job, now);

@@ -7,9 +7,12 @@ const INITIAL_RTT_MS = 0.2;
 const RTT_WEIGHT = 0.25;
 /**
  * A head task counts as overdue (it will not finish soon: place nothing behind it) once it
- * ran this many times its estimate, plus slack for batching of results on the way back.
+ * ran this many times its estimate, plus this many times its function's usual deviation
+ * (tasks of uneven length are not overdue at their first long run), plus slack for
+ * batching of results on the way back.
  */
 const OVERDUE_FACTOR = 2;
+const OVERDUE_SPREAD_FACTOR = 4;
 const OVERDUE_SLACK_MS = 5;
 
 /**
@@ -119,7 +122,13 @@ export class WorkerSlot {
     const head = this.head;
     if (head === undefined) return Number.POSITIVE_INFINITY;
     if (!Number.isFinite(head.estMs)) return this.headSince;
-    return this.headSince + OVERDUE_FACTOR * head.estMs + 4 * this.rttMs + OVERDUE_SLACK_MS;
+    return (
+      this.headSince +
+      OVERDUE_FACTOR * head.estMs +
+      OVERDUE_SPREAD_FACTOR * head.spreadMs +
+      4 * this.rttMs +
+      OVERDUE_SLACK_MS
+    );
   }
 
   headOverdue(now: number): boolean {
