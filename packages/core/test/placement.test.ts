@@ -5,7 +5,7 @@ import { WorkerSlot } from '../src/executor/worker-slot.js';
 import { Future } from '../src/index.js';
 import { CallMode } from '../src/transport/protocol.js';
 
-const job = (fnId = 1): Job => new Job(new Future<unknown>(), fnId, CallMode.Call, [], 0);
+const job = (fnId = 1): Job => new Job(new Future<unknown>(), fnId, CallMode.Single, [], 0);
 
 describe('DurationBook', () => {
   it('knows nothing of a function that never finished, then averages its run times', () => {
