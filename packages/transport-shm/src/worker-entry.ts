@@ -71,6 +71,11 @@ const runtime = core.serveWorker(
       closing = true;
       schedule();
     },
+    // Between tasks the runtime reads the ring itself: no turn of the event loop needed.
+    receive(): void {
+      inbox.poll(deliver);
+      outbox.pump();
+    },
   },
   {
     beforeImport(specifier: string): Promise<void> | undefined {

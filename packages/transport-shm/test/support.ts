@@ -23,6 +23,7 @@ export const tasks = {
   throwLater: task<typeof T.throwLater>(TASKS_URL, 'throwLater'),
   exhaustMemory: task<typeof T.exhaustMemory>(TASKS_URL, 'exhaustMemory'),
   exitOnceThen: task<typeof T.exitOnceThen>(TASKS_URL, 'exitOnceThen'),
+  timerProbe: task<typeof T.timerProbe>(TASKS_URL, 'timerProbe'),
 };
 
 /** An shm factory that keeps the transports it creates, to inspect their threads. */

@@ -58,6 +58,18 @@ describe('shm transport', () => {
     expect(checksumOf(made)).toEqual(checksumOf(pattern(20 << 20)));
   });
 
+  it('a worker that goes from task to task without idling still turns its event loop (timers fire)', async () => {
+    const pool = make({ transport: shm(), maxWorkers: 1 });
+    await pool.submit(tasks.timerProbe, 0, false); // imported and timed: the stream below runs back to back
+    const fired = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => pool.submit(tasks.timerProbe, 2, i === 0)),
+    );
+    // 300 ms of back-to-back tasks: the timer armed by the first fires within the first
+    // stretch (the runtime gives the loop a turn at least every 50 ms), not after all of them.
+    expect(fired.filter((f) => !f).length).toBeLessThan(75);
+    expect(fired.at(-1)).toBe(true);
+  });
+
   it('a task may start a pool of its own (nested parallelism stays allowed)', async () => {
     const pool = make({ transport: shm(), maxWorkers: 1 });
     expect(await pool.submit(tasks.nestedSquares, 4)).toEqual([0, 1, 4, 9]);

@@ -158,4 +158,11 @@ export interface WorkerEndpoint {
   send(frame: Frame): void;
   /** The runtime has processed `stop`: flush what is queued, then end this worker. */
   close(): void;
+  /**
+   * Optional: hands every frame that has already arrived to the runtime now, synchronously
+   * (through `handle`), and moves what waits to be sent. A transport that can read its link
+   * without the event loop (shared memory) gives it; the runtime then calls it between
+   * tasks instead of a turn of the event loop, so a task waiting in the link starts at once.
+   */
+  receive?(): void;
 }
