@@ -237,8 +237,10 @@ class Runtime implements WorkerRuntime {
       if (this.#head >= this.#queue.length) {
         // Out of work: a task may wait in the link already. Take it without a turn of the
         // event loop when the endpoint can (the loop still gets one every LOOP_TURN_EVERY_MS).
-        if (this.#endpoint.receive === undefined || performance.now() - turnAt > LOOP_TURN_EVERY_MS) break;
-        this.#endpoint.receive();
+        this.#queue = [];
+        this.#head = 0;
+        if (!this.#mayReceive(turnAt)) break;
+        this.#endpoint.receive!();
         if (this.#head >= this.#queue.length) break;
       }
       const call = this.#queue[this.#head]!;
@@ -268,10 +270,8 @@ class Runtime implements WorkerRuntime {
         // abort) before the next queued task starts: a sync task blocked this thread, and
         // the tasks queued here may be wanted back by an idle worker.
         if (took > YIELD_AFTER_MS && this.#head < this.#queue.length) {
-          const now = performance.now();
-          if (this.#endpoint.receive !== undefined && now - turnAt <= LOOP_TURN_EVERY_MS) {
-            this.#endpoint.receive();
-          } else {
+          if (this.#mayReceive(turnAt)) this.#endpoint.receive!();
+          else {
             await yieldToEventLoop();
             turnAt = performance.now();
           }
@@ -288,6 +288,11 @@ class Runtime implements WorkerRuntime {
       this.#closed = true;
       this.#endpoint.close();
     }
+  }
+
+  /** Whether to read the link synchronously now: the endpoint can, and the event loop had a turn recently. */
+  #mayReceive(turnAt: number): boolean {
+    return this.#endpoint.receive !== undefined && performance.now() - turnAt <= LOOP_TURN_EVERY_MS;
   }
 
   /** Runs one call and queues its outcome; resolves with how long it ran (ms). */
