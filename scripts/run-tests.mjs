@@ -11,7 +11,7 @@ for (const dir of ['packages', 'examples']) {
   const base = path.join(root, dir);
   for (const name of fs.existsSync(base) ? fs.readdirSync(base) : []) packages.push(path.join(base, name));
 }
-packages.push(path.join(root, 'docs'), path.join(root, 'bench'));
+packages.push(path.join(root, 'docs'), path.join(root, 'bench'), path.join(root, 'consumer'));
 const tested = packages.filter((p) => {
   const manifest = path.join(p, 'package.json');
   return fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).scripts?.test;
