@@ -11,7 +11,7 @@ const echoTransfer = task<(x: Uint8Array) => Uint8Array>(TASKS, 'echoTransfer');
 const spin = task<(ms: number) => number>(TASKS, 'spin');
 
 async function start(workers: number, move: boolean, warmup: Warmup = 'noop'): Promise<PeerPool> {
-  // By name, so FUTURES_* settings (e.g. FUTURES_RING_BYTES) apply to the row.
+  // By name, so FUTURES_* settings (e.g. FUTURES_SHM_RING_BYTES) apply to the row.
   const pool = new PoolExecutor({ transport: 'shm', maxWorkers: workers });
   await pool.bootup();
   await warm(

@@ -29,7 +29,7 @@ async function unavailable(): Promise<string | null> {
 }
 
 async function start(workers: number, warmup: Warmup = 'noop'): Promise<PeerPool> {
-  // By name, so FUTURES_* settings (e.g. FUTURES_BACKOFF) apply to the row.
+  // By name, so FUTURES_* settings (e.g. FUTURES_MPI_BACKOFF) apply to the row.
   const pool = new PoolExecutor({ transport: 'mpi', maxWorkers: workers });
   await pool.bootup();
   await warm(

@@ -63,7 +63,8 @@ async function inspect(
   if (found.entry === null) {
     report.status = 'error';
     report.lines.push(
-      `the package is there but its entry file is missing (not built?): build it (pnpm --filter ${pkg} build) or reinstall it`,
+      `the package is there but its entry file is missing: reinstall it (npm install ${pkg}, or pnpm add ${pkg}); ` +
+        `contributors, in the futures repository: pnpm --filter ${pkg} build`,
     );
     return report;
   }

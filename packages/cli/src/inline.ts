@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { registerTypeScript } from '@futures/core/worker';
 import { UsageError } from './meta.js';
 import { LineRenderer } from './progress/view.js';
 
@@ -52,7 +53,8 @@ export async function runInline(
     process.once('exit', () => renderer.stop());
   }
   if (program.ts) {
-    await import('./register-ts.js');
+    // tsx is the application's: resolved from the program's directory, then the working directory
+    await registerTypeScript({ from: path.dirname(file), module: `the program ${file}` });
   }
   process.argv.splice(1, process.argv.length - 1, file, ...program.args);
   try {

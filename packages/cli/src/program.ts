@@ -29,8 +29,9 @@ Environment set for the program:
   FUTURES_TRANSPORT       from --transport
   FUTURES_MAX_WORKERS     from -n (shm, zmq; mpi gets its N workers from the N+1 ranks)
   FUTURES_CONFIG          from --config
-  FUTURES_<OPTION>        from -o option=value (e.g. -o maxInFlight=8: FUTURES_MAX_IN_FLIGHT)
-  FUTURES_TRANSPORT_PATH  gets this CLI's directory, so transports installed with the CLI load
+  FUTURES_<OPTION>        from -o option=value for a core option (-o maxInFlight=8: FUTURES_MAX_IN_FLIGHT)
+  FUTURES_<T>_<OPTION>    from -o option=value for transport T's (-o ringBytes=65536: FUTURES_SHM_RING_BYTES)
+  FUTURES_TRANSPORT_PATH  gets this CLI's directory, so transports installed beside the CLI load
   FUTURES_PROGRESS        with --progress: the program's executors report their stats to the CLI
 
 With a transport that has a launcher (mpi), -n N starts the launcher with N+1 ranks

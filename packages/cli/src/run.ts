@@ -1,12 +1,18 @@
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type { TransportCliHooks } from '@futures/core/transport';
+import { TsxNotFoundError } from '@futures/core';
+import {
+  CORE_OPTION_SPECS,
+  envNameOf as coreEnvNameOf,
+  type TransportCliHooks,
+  transportEnvNameOf,
+} from '@futures/core/transport';
+import { resolveTsx } from '@futures/core/worker';
 import { type ProgramSpec, runInline } from './inline.js';
 import { CLI_BIN, CliError, UsageError } from './meta.js';
 import { LineRenderer, type ProgressRenderer, TerminalRenderer } from './progress/view.js';
-import { supervise } from './supervise.js';
+import { type SupervisedChild, type SupervisedOutput, type SuperviseStdio, supervise } from './supervise.js';
 import { chooseTransport, loadProvider, transportPathWithCli } from './transports.js';
 
 /** Parsed `futures run` options. */
@@ -33,9 +39,15 @@ export interface RunOptions {
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const OPTION_NAME = /^[a-zA-Z][a-zA-Z0-9]*$/;
 
-/** camelCase option name → its FUTURES_ environment variable (as @futures/core names it). */
-export function envNameOf(option: string): string {
-  return `FUTURES_${option.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+/**
+ * An option's environment variable, as @futures/core reads it: FUTURES_<OPTION> for a core
+ * option (maxInFlight → FUTURES_MAX_IN_FLIGHT), FUTURES_<TRANSPORT>_<OPTION> for one of the
+ * transport's (ringBytes of shm → FUTURES_SHM_RING_BYTES).
+ */
+export function envNameOf(option: string, transport?: string): string {
+  return transport === undefined || Object.hasOwn(CORE_OPTION_SPECS, option)
+    ? coreEnvNameOf(option)
+    : transportEnvNameOf(transport, option);
 }
 
 /** The command line that runs the user's program, and the directory its transports resolve from first. */
@@ -48,8 +60,22 @@ interface ProgramCommand {
   spec: ProgramSpec;
 }
 
-function tsxImport(): string[] {
-  return ['--import', new URL('./register-ts.js', import.meta.url).href];
+/**
+ * The preload that registers tsx in the program's process, after checking that the
+ * application has tsx (an optional peer dependency): resolved from `dir`, then the working
+ * directory. Without it, a CliError that names the package to install.
+ */
+function tsxImport(dir: string, program: string): string[] {
+  try {
+    resolveTsx({ from: dir, module: program });
+  } catch (error) {
+    if (error instanceof TsxNotFoundError)
+      throw new CliError(error.message, { code: error.code, cause: error });
+    throw error;
+  }
+  const url = new URL('./register-ts.js', import.meta.url);
+  url.searchParams.set('from', dir);
+  return ['--import', url.href];
 }
 
 function moduleLooksTs(spec: string, cwd: string): boolean {
@@ -85,11 +111,12 @@ function programCommand(
 ): ProgramCommand {
   const node = process.execPath;
   if (opts.module !== undefined) {
-    const loader = opts.tsx || moduleLooksTs(opts.module, cwd) ? tsxImport() : [];
     let dir = cwd;
     try {
       dir = path.dirname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(opts.module));
     } catch {}
+    const loader =
+      opts.tsx || moduleLooksTs(opts.module, cwd) ? tsxImport(dir, `the module ${opts.module}`) : [];
     return {
       argv: [node, ...loader, '--input-type=module', '--eval', moduleBootstrap(opts.module), '--', ...args],
       dir,
@@ -98,7 +125,7 @@ function programCommand(
     };
   }
   if (opts.code !== undefined) {
-    const loader = opts.tsx ? tsxImport() : [];
+    const loader = opts.tsx ? tsxImport(cwd, 'the code (-c) run with --tsx') : [];
     // argv[1] is "-c" as in Python, so process.argv.slice(2) are the arguments as for a script
     const argv1 = `data:text/javascript,process.argv.splice(1,0,'-c')`;
     return {
@@ -121,7 +148,10 @@ function programCommand(
     throw new UsageError(`cannot find the script ${script} (looked for ${file})`);
   }
   if (!stat.isFile()) throw new UsageError(`the script ${script} is not a file`);
-  const loader = opts.tsx || TS_EXTENSIONS.has(path.extname(file)) ? tsxImport() : [];
+  const loader =
+    opts.tsx || TS_EXTENSIONS.has(path.extname(file))
+      ? tsxImport(path.dirname(file), `the program ${script}`)
+      : [];
   return {
     argv: [node, ...loader, file, ...args],
     dir: path.dirname(file),
@@ -130,9 +160,9 @@ function programCommand(
   };
 }
 
-function optionEnv(options: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const o of options) {
+/** `-o name=value` options as [name, value] pairs. */
+function parseOptions(options: readonly string[]): [string, string][] {
+  return options.map((o) => {
     const eq = o.indexOf('=');
     const name = eq < 0 ? o : o.slice(0, eq);
     if (eq < 0 || !OPTION_NAME.test(name)) {
@@ -140,9 +170,8 @@ function optionEnv(options: readonly string[]): Record<string, string> {
         `option -o expects name=value with a camelCase option name (e.g. -o maxInFlight=8), got "${o}"`,
       );
     }
-    out[envNameOf(name)] = o.slice(eq + 1);
-  }
-  return out;
+    return [name, o.slice(eq + 1)];
+  });
 }
 
 /**
@@ -169,11 +198,15 @@ export async function runCommand(
     env.FUTURES_CONFIG = file;
   }
   if (opts.transport !== undefined) env.FUTURES_TRANSPORT = opts.transport;
-  Object.assign(env, optionEnv(opts.option ?? []));
+  const options = parseOptions(opts.option ?? []);
+  // core options first (-o transport=zmq chooses the transport), then the transport's own
+  for (const [name, value] of options)
+    if (Object.hasOwn(CORE_OPTION_SPECS, name)) env[envNameOf(name)] = value;
   const program = programCommand(opts, script, args, cwd);
   env.FUTURES_TRANSPORT_PATH = transportPathWithCli(env);
 
   const choice = chooseTransport(opts.transport, env, cwd);
+  for (const [name, value] of options) env[envNameOf(name, choice.name)] = value;
   let hooks: LaunchHooks = {};
   try {
     hooks = (await loadProvider(choice, env, [program.dir])).cli ?? {};
@@ -243,7 +276,7 @@ async function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: RunOptio
   const terminal = process.stderr.isTTY === true && env.TERM !== 'dumb';
   // on a terminal the program's terminal output goes through the view, so it does not tear the bars
   const through = (s: NodeJS.WriteStream): 'pipe' | 'inherit' => (terminal && s.isTTY ? 'pipe' : 'inherit');
-  const stdio: StdioOptions = ['inherit', through(process.stdout), through(process.stderr), 'ipc'];
+  const stdio: SuperviseStdio = ['inherit', through(process.stdout), through(process.stderr), 'ipc'];
   const renderer: ProgressRenderer = terminal
     ? new TerminalRenderer(process.stderr)
     : new LineRenderer(process.stderr, opts.progressInterval ?? 1000);
@@ -251,7 +284,7 @@ async function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: RunOptio
     return await supervise(argv, {
       env,
       stdio,
-      onSpawn: (child: ChildProcess) => {
+      onSpawn: (child: SupervisedChild) => {
         child.on('message', (m) => renderer.message(m));
         if (child.stdout) pipeLines(child.stdout, renderer);
         if (child.stderr) pipeLines(child.stderr, renderer);
@@ -262,7 +295,7 @@ async function runProgram(argv: string[], env: NodeJS.ProcessEnv, opts: RunOptio
   }
 }
 
-function pipeLines(stream: NodeJS.ReadableStream, renderer: ProgressRenderer): void {
+function pipeLines(stream: SupervisedOutput, renderer: ProgressRenderer): void {
   let rest = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

@@ -1,17 +1,42 @@
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 /** How long a program has to stop after a forwarded SIGINT/SIGTERM before its process group is killed. */
 export const DEFAULT_GRACE_MS = 3000;
 
+// The types of these options are the library's own (no Node types in the published typings).
+
+/** Standard streams of the child, as `child_process.spawn` takes them (without stream objects). */
+export type SuperviseStdio =
+  | 'inherit'
+  | 'pipe'
+  | 'ignore'
+  | ('inherit' | 'pipe' | 'ignore' | 'ipc' | number | null | undefined)[];
+
+/** A piped output stream of the child (a `stream.Readable`), as text. */
+export interface SupervisedOutput {
+  setEncoding(encoding: 'utf8'): unknown;
+  on(event: 'data', listener: (chunk: string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/** The spawned child (a `child_process.ChildProcess`), as `onSpawn` sees it. */
+export interface SupervisedChild {
+  readonly pid?: number | undefined;
+  readonly stdout: SupervisedOutput | null;
+  readonly stderr: SupervisedOutput | null;
+  /** IPC messages from the child (with `'ipc'` in stdio). */
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
 export interface SuperviseOptions {
-  env: NodeJS.ProcessEnv;
-  stdio: StdioOptions;
+  env: Readonly<Record<string, string | undefined>>;
+  stdio: SuperviseStdio;
   /** Milliseconds between the forwarded signal and SIGKILL to the process group. */
   graceMs?: number;
   /** Called with the child once it is spawned (IPC messages, piped output). */
-  onSpawn?(child: ChildProcess): void;
+  onSpawn?(child: SupervisedChild): void;
   /**
    * The child is a launcher (mpiexec) that ends with a code of its own (Open MPI: 1) when
    * the signal we forwarded ended the job: report 128 + that signal, as for any program.
@@ -21,10 +46,10 @@ export interface SuperviseOptions {
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
-/** Exit status of a child as a shell reports it: its code, or 128 + the signal number. */
-export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+/** Exit status of a child as a shell reports it: its code, or 128 + the signal number (a name such as "SIGTERM"). */
+export function exitStatus(code: number | null, signal: string | null): number {
   if (code !== null) return code;
-  const n = signal === null ? undefined : os.constants.signals[signal];
+  const n = signal === null ? undefined : os.constants.signals[signal as NodeJS.Signals];
   return n === undefined ? 1 : 128 + n;
 }
 

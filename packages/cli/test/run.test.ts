@@ -117,7 +117,7 @@ describe('futures run: the environment the program gets', () => {
       expect(env.FUTURES_MAX_WORKERS).toBe('3');
       expect(env.FUTURES_CONFIG).toBe(config);
       expect(env.FUTURES_MAX_IN_FLIGHT).toBe('8');
-      expect(env.FUTURES_RING_BYTES).toBe('65536');
+      expect(env.FUTURES_SHM_RING_BYTES).toBe('65536');
       // the user's path first, the CLI's own directory last
       expect(env.FUTURES_TRANSPORT_PATH!.split(path.delimiter)).toEqual(['/somewhere/else', CLI_DIR]);
       expect(env.FUTURES_PROGRESS).toBeUndefined();

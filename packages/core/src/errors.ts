@@ -88,8 +88,35 @@ export class SerializationError extends FuturesError {
 
 /** A task could not be found or loaded in the worker (missing module, missing export, not a function). */
 export class TaskLoadError extends FuturesError {
-  override readonly name = 'TaskLoadError';
-  readonly code = 'ERR_TASK_LOAD';
+  override readonly name: string = 'TaskLoadError';
+  readonly code: string = 'ERR_TASK_LOAD';
+}
+
+/**
+ * A TypeScript module (a `.ts` task module, or a TypeScript program under `futures run`) must
+ * be loaded, and tsx, which futures loads TypeScript with, cannot be found from the
+ * application. tsx is an optional peer dependency: install it in the application
+ * (`npm install tsx` / `pnpm add tsx`), or compile the module to JavaScript.
+ */
+export class TsxNotFoundError extends TaskLoadError {
+  override readonly name = 'TsxNotFoundError';
+  override readonly code = 'ERR_FUTURES_TSX_NOT_FOUND';
+  /** The package to install. */
+  readonly package = 'tsx';
+  constructor(
+    /** The TypeScript module (file, URL or description) that needed tsx. */
+    readonly module: string,
+    /** The directories tsx was looked up from. */
+    readonly searched: readonly string[],
+    options?: FuturesErrorOptions,
+  ) {
+    super(
+      `futures: ${module} is TypeScript, and tsx, which futures loads TypeScript modules with, cannot be ` +
+        `found from the application (looked from ${searched.join(', ')}). Fix: add tsx to the application ` +
+        '(npm install tsx, or pnpm add tsx), or compile the module to JavaScript.',
+      options,
+    );
+  }
 }
 
 /**

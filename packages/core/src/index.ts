@@ -16,12 +16,30 @@ export {
   TaskLoadError,
   TimeoutError,
   TransportLoadError,
+  TsxNotFoundError,
   WorkerLostError,
 } from './errors.js';
-export type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './executor/options.js';
+export type {
+  ExecutorCoreOptions,
+  FactoryExecutorOptions,
+  MapOptions,
+  MpiExecutorOptions,
+  NamedExecutorOptions,
+  PoolExecutorOptions,
+  ShmExecutorOptions,
+  ShutdownOptions,
+  ZmqExecutorOptions,
+} from './executor/options.js';
 export { type Executor, PoolExecutor } from './executor/pool-executor.js';
 export { isProgressMessage, type ProgressMessage } from './executor/progress-report.js';
 export type { ExecutorStats, WorkerStats } from './executor/stats.js';
+export type {
+  MpiMode,
+  MpiOptions,
+  ShmOptions,
+  WorkerResourceLimits,
+  ZmqOptions,
+} from './executor/transport-options.js';
 export { Future, type FutureState } from './future.js';
 export { type AnyClass, registerClass } from './serialization/classes.js';
 export {

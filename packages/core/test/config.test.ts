@@ -120,7 +120,7 @@ describe('transport loading by name', () => {
         greeting: 'from-file',
       });
       await pool.shutdown();
-      process.env.FUTURES_GREETING = 'from-env';
+      process.env.FUTURES_LOCAL_GREETING = 'from-env';
       const pool2 = new PoolExecutor({ maxWorkers: 1 });
       await pool2.bootup();
       expect((globalThis as { __localTransportOptions?: unknown }).__localTransportOptions).toEqual({
@@ -128,7 +128,7 @@ describe('transport loading by name', () => {
       });
       await pool2.shutdown();
     } finally {
-      delete process.env.FUTURES_GREETING;
+      delete process.env.FUTURES_LOCAL_GREETING;
       process.chdir(cwd);
     }
   });

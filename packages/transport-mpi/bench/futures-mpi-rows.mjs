@@ -8,7 +8,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const mode = isStaticControllerMode() ? 'static' : 'spawn';
 const rows = await runWorkloads({
   peer: `futures-mpi (${mode})`,
-  transport: 'mpi', // by name, so FUTURES_* settings (e.g. FUTURES_BACKOFF) apply
+  transport: 'mpi', // by name, so FUTURES_* settings (e.g. FUTURES_MPI_BACKOFF) apply
   workers: Number(args.workers ?? 2),
   tasks: Number(args.tasks ?? 100_000),
   inFlight: Number(args['in-flight'] ?? 1024),

@@ -5,16 +5,16 @@
  * mpi4py.futures' MPICommExecutor). commPool() is the same with any number of executors
  * on one communicator.
  */
-import { PoolExecutor, type PoolExecutorOptions, type ShutdownOptions } from '@futures/core';
+import {
+  type ExecutorCoreOptions,
+  PoolExecutor,
+  type PoolExecutorOptions,
+  type ShutdownOptions,
+} from '@futures/core';
 import type { TransportContext } from '@futures/core/transport';
 import { type Engine, getEngine } from './engine.js';
 import { MpiError } from './errors.js';
-import {
-  MPI_OPTION_SPECS,
-  type MpiTransportOptions,
-  type ResolvedMpiOptions,
-  resolveMpiOptions,
-} from './options.js';
+import { MPI_OPTION_SPECS, type MpiOptions, type ResolvedMpiOptions, resolveMpiOptions } from './options.js';
 import { type ServeWorker, WorkerServer } from './server.js';
 import { commTarget } from './targets.js';
 import { MpiTransport } from './transport.js';
@@ -37,14 +37,14 @@ export function splitWorld(color: number, key = 0): Communicator {
   return Object.freeze({ kind: 'split', color, key });
 }
 
-export interface CommPoolOptions extends MpiTransportOptions {
+export interface CommPoolOptions extends MpiOptions {
   /** The rank (in `comm`) that gets the executors. @default 0 */
   root?: number;
   /** The ranks taking part; every one of them makes the call. @default COMM_WORLD */
   comm?: Communicator;
 }
 
-export interface CommExecutorOptions extends Omit<PoolExecutorOptions, 'transport'>, CommPoolOptions {}
+export interface CommExecutorOptions extends ExecutorCoreOptions, CommPoolOptions {}
 
 /** The root's side of a communicator whose other ranks serve: makes executors on it. */
 export class CommPool {
@@ -69,12 +69,12 @@ export class CommPool {
   }
 
   /** An executor on the serving ranks (all of them unless maxWorkers says fewer). */
-  createExecutor(options: Omit<PoolExecutorOptions, 'transport'> = {}): PoolExecutor {
+  createExecutor(options: ExecutorCoreOptions = {}): PoolExecutor {
     return new PoolExecutor(this.executorOptions(options));
   }
 
   /** PoolExecutor options for an executor on this pool. */
-  executorOptions(options: Omit<PoolExecutorOptions, 'transport'>): PoolExecutorOptions {
+  executorOptions(options: ExecutorCoreOptions): PoolExecutorOptions {
     if (this.#closed !== null) throw new MpiError('futures: this comm pool is closed');
     const target = commTarget(this.#link, this.#root, this.#size);
     const factory = {
@@ -98,7 +98,7 @@ export class CommExecutor extends PoolExecutor {
   readonly #pool: CommPool;
   #closing: Promise<void> | null = null;
 
-  constructor(options: Omit<PoolExecutorOptions, 'transport'>, pool: CommPool) {
+  constructor(options: ExecutorCoreOptions, pool: CommPool) {
     super(pool.executorOptions(options));
     this.#pool = pool;
   }

@@ -19,8 +19,6 @@ export {
 } from './comm-workers.js';
 export { MpiError, MpiRankLostError, MpiSpawnTimeoutError, MpiUnavailableError } from './errors.js';
 export { type LauncherWorld, launcherWorld } from './launcher-env.js';
-export type { MpiMode, MpiTransportOptions } from './options.js';
+export type { MpiMode, MpiOptions, MpiTransportOptions } from './options.js';
 export { mpiPingPong, type PingPongResult } from './pingpong.js';
 export { cliHooks, futuresTransport, mpi } from './provider.js';
-
-import './augment.js';

@@ -8,6 +8,9 @@ export interface LauncherWorld {
   launcher: string;
 }
 
+/** Environment variables, as `process.env` holds them (a type of our own: no Node types in the published typings). */
+export type Environment = Record<string, string | undefined>;
+
 const SOURCES: readonly (readonly [rank: string, size: string, launcher: string])[] = [
   ['OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'Open MPI mpiexec'],
   ['PMI_RANK', 'PMI_SIZE', 'PMI (MPICH Hydra, Cray PMI)'],
@@ -16,7 +19,7 @@ const SOURCES: readonly (readonly [rank: string, size: string, launcher: string]
 ];
 
 /** The rank and size this process was launched with, or null when it is a singleton (plain `node app.js`). */
-export function launcherWorld(env: NodeJS.ProcessEnv = process.env): LauncherWorld | null {
+export function launcherWorld(env: Readonly<Environment> = process.env): LauncherWorld | null {
   for (const [r, s, launcher] of SOURCES) {
     const rank = Number(env[r]);
     const size = Number(env[s]);
@@ -36,7 +39,7 @@ export function launcherWorld(env: NodeJS.ProcessEnv = process.env): LauncherWor
 /** Set in rank 0's environment by the static launcher (`futures run`, dist/run.js): executors there use static mode. */
 export const STATIC_MARKER = 'FUTURES_MPI_STATIC_CONTROLLER';
 
-export function isStaticController(env: NodeJS.ProcessEnv = process.env): boolean {
+export function isStaticController(env: Readonly<Environment> = process.env): boolean {
   return env[STATIC_MARKER] === '1';
 }
 
@@ -44,7 +47,7 @@ export function isStaticController(env: NodeJS.ProcessEnv = process.env): boolea
  * Before MPI starts in a singleton (plain `node app.js`, which spawns its workers): the
  * environment defaults Open MPI and PMIx need there, each only where the user set nothing.
  */
-export function applySingletonDefaults(oversubscribe: boolean, env: NodeJS.ProcessEnv = process.env): void {
+export function applySingletonDefaults(oversubscribe: boolean, env: Environment = process.env): void {
   if (launcherWorld(env) !== null) return;
   if (oversubscribe && env.OMPI_MCA_rmaps_base_oversubscribe === undefined) {
     // The spawned workers share this machine with the controller: let Open MPI start more

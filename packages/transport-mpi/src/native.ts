@@ -127,8 +127,17 @@ export interface NativeAddon {
   poolCached(): number;
 }
 
+/**
+ * How to get the addon built in an application: an MPI with its headers, then the package's
+ * install script again (it builds the addon). pnpm runs dependencies' build scripts only
+ * once they are approved.
+ */
 export const INSTALL_HINT =
-  'install libopenmpi-dev (or mpich) and run pnpm --filter @futures/transport-mpi build:native';
+  'install an MPI with its development files (Debian/Ubuntu: apt-get install libopenmpi-dev, or libmpich-dev; ' +
+  'see https://github.com/futures-js/futures/blob/main/docs/transport-mpi.md#installing-an-mpi), then build ' +
+  'the addon again: npm rebuild @futures/transport-mpi, or pnpm rebuild @futures/transport-mpi (pnpm runs the ' +
+  'build script only once it is approved: pnpm approve-builds, or "@futures/transport-mpi" under ' +
+  'onlyBuiltDependencies in pnpm-workspace.yaml, or under "pnpm": { "onlyBuiltDependencies": [...] } in package.json)';
 
 /** Where the addon is: FUTURES_MPI_ADDON, else the package's build/Release. */
 export function addonPath(): string {

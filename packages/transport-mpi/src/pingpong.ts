@@ -6,7 +6,7 @@
 import { getEngine } from './engine.js';
 import { MpiError } from './errors.js';
 import { isStaticController } from './launcher-env.js';
-import { DEFAULT_MPI_OPTIONS } from './options.js';
+import { resolveMpiOptions } from './options.js';
 import { type Opened, spawnTarget, staticWorld } from './targets.js';
 
 export interface PingPongResult {
@@ -23,7 +23,7 @@ export interface PingPongResult {
 export async function mpiPingPong(
   sizes: readonly { bytes: number; iterations: number }[],
 ): Promise<PingPongResult[]> {
-  const engine = getEngine({ ...DEFAULT_MPI_OPTIONS });
+  const engine = getEngine(resolveMpiOptions());
   await engine.ready;
   let link: number;
   let peer: number;
@@ -44,7 +44,7 @@ export async function mpiPingPong(
         options: {},
         workerRuntimeUrl: runtimeUrl,
       },
-      DEFAULT_MPI_OPTIONS,
+      resolveMpiOptions(),
     );
     link = spawned.link;
     peer = 0;

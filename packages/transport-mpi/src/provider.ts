@@ -10,15 +10,10 @@ import type {
   TransportFactory,
   TransportProvider,
 } from '@futures/core/transport';
-import { MpiError } from './errors.js';
+import { MpiError, MpiUnavailableError } from './errors.js';
 import { isStaticController, launcherWorld } from './launcher-env.js';
 import { addonPath, INSTALL_HINT, loadNative } from './native.js';
-import {
-  MPI_OPTION_SPECS,
-  type MpiTransportOptions,
-  type ResolvedMpiOptions,
-  resolveMpiOptions,
-} from './options.js';
+import { MPI_OPTION_SPECS, type MpiOptions, type ResolvedMpiOptions, resolveMpiOptions } from './options.js';
 import { becomeStaticController, isStaticServer, serveStatic } from './static-mode.js';
 import { spawnTarget, staticTarget, type Target } from './targets.js';
 import { MpiTransport } from './transport.js';
@@ -35,7 +30,7 @@ function chooseTarget(o: ResolvedMpiOptions): Target {
 }
 
 /** A factory for `new PoolExecutor({ transport: mpi({ ... }) })`. Invalid options throw TypeError/RangeError. */
-export function mpi(options: MpiTransportOptions = {}): TransportFactory {
+export function mpi(options: MpiOptions = {}): TransportFactory {
   const resolved = resolveMpiOptions(options);
   return {
     name: 'mpi',
@@ -59,7 +54,12 @@ async function info(): Promise<{ ok: boolean; lines: string[] }> {
       lines: [`MPI: ${lib.flavor}, MPI standard ${lib.standard} (${first})`, `addon: ${addonPath()}`, launch],
     };
   } catch (error) {
-    return { ok: false, lines: [(error as Error).message, `to build it: ${INSTALL_HINT}`] };
+    // MpiUnavailableError says how to build the addon itself
+    const message = (error as Error).message;
+    return {
+      ok: false,
+      lines: error instanceof MpiUnavailableError ? [message] : [message, `to build it: ${INSTALL_HINT}`],
+    };
   }
 }
 
@@ -111,6 +111,6 @@ export const cliHooks: TransportCliHooks = {
 export const futuresTransport: TransportProvider = {
   name: 'mpi',
   optionSpecs: MPI_OPTION_SPECS,
-  factory: (options) => mpi(options as MpiTransportOptions),
+  factory: (options) => mpi(options as MpiOptions),
   cli: cliHooks,
 };

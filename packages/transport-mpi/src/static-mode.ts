@@ -4,26 +4,19 @@
  * 1..N-1 serve every executor it creates, until rank 0 exits.
  */
 
-import type { Sourced } from '@futures/core/transport';
-import { validateOptions } from '@futures/core/transport';
+import { transportEnvSettings, validateOptions } from '@futures/core/transport';
 import { getEngine } from './engine.js';
 import { launcherWorld, STATIC_MARKER } from './launcher-env.js';
-import { DEFAULT_MPI_OPTIONS, MPI_OPTION_SPECS, type ResolvedMpiOptions } from './options.js';
+import { MPI_OPTION_SPECS, type ResolvedMpiOptions, resolveMpiOptions } from './options.js';
 import { type ServeWorker, WorkerServer } from './server.js';
 import { staticWorld } from './targets.js';
 
-/** Transport options from FUTURES_<OPTION> variables, for processes started before any executor. */
-export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ResolvedMpiOptions {
-  const values: Record<string, Sourced> = {};
-  for (const name of Object.keys(MPI_OPTION_SPECS)) {
-    const envName = `FUTURES_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-    const v = env[envName];
-    if (v !== undefined && v !== '') values[name] = { value: v, source: `environment variable ${envName}` };
-  }
-  return {
-    ...DEFAULT_MPI_OPTIONS,
-    ...(validateOptions(values, MPI_OPTION_SPECS, 'transport "mpi"') as Partial<ResolvedMpiOptions>),
-  };
+/** Transport options from FUTURES_MPI_<OPTION> variables, for processes started before any executor. */
+export function optionsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResolvedMpiOptions {
+  const values = transportEnvSettings('mpi', MPI_OPTION_SPECS, env);
+  return resolveMpiOptions(validateOptions(values, MPI_OPTION_SPECS, 'transport "mpi"'), 'the environment');
 }
 
 function engineOf(options: ResolvedMpiOptions) {

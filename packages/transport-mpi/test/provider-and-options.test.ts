@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { PoolExecutor, type PoolExecutorOptions } from '@futures/core';
 import { describe, expect, it } from 'vitest';
+import { MpiUnavailableError } from '../src/errors.js';
 import { cliHooks, commExecutor, futuresTransport, launcherWorld, mpi, splitWorld } from '../src/index.js';
 import { loadNative } from '../src/native.js';
+import { optionsFromEnv } from '../src/static-mode.js';
 import { HAS_MPI, NO_MPI_REASON } from './support/processes.js';
 
 describe('without the addon', () => {
@@ -11,15 +13,26 @@ describe('without the addon', () => {
     const saved = process.env.FUTURES_MPI_ADDON;
     process.env.FUTURES_MPI_ADDON = '/nonexistent/futures_mpi.node';
     try {
-      expect(() => loadNative()).toThrow(
-        /install libopenmpi-dev \(or mpich\) and run pnpm --filter @futures\/transport-mpi build:native/,
-      );
+      const unavailable: unknown = (() => {
+        try {
+          return loadNative();
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(unavailable).toBeInstanceOf(MpiUnavailableError);
+      // what a user of the package runs (not a command of this repository), pnpm's approval included
+      const message = (unavailable as Error).message;
+      expect(message).toMatch(/libopenmpi-dev/);
+      expect(message).toMatch(/npm rebuild @futures\/transport-mpi, or pnpm rebuild @futures\/transport-mpi/);
+      expect(message).toMatch(/pnpm approve-builds/);
+      expect(message).not.toMatch(/--filter|build:native/);
       const pool = new PoolExecutor({ transport: mpi(), maxWorkers: 1 });
       const error = await pool.bootup().catch((e: unknown) => e);
       expect(String((error as Error).message) + String((error as Error).cause)).toMatch(/libopenmpi-dev/);
       const info = await cliHooks.info!();
       expect(info.ok).toBe(false);
-      expect(info.lines.join('\n')).toMatch(/build:native/);
+      expect(info.lines.join('\n')).toMatch(/pnpm rebuild @futures\/transport-mpi/);
     } finally {
       if (saved === undefined) delete process.env.FUTURES_MPI_ADDON;
       else process.env.FUTURES_MPI_ADDON = saved;
@@ -40,7 +53,7 @@ describe('options', () => {
     expect(mpi({ backoff: 0.5, mpiMode: 'spawn' }).name).toBe('mpi');
   });
 
-  it('PoolExecutor accepts the transport options (declaration merging)', () => {
+  it('PoolExecutor accepts the transport options (typed in core, no import of this package needed)', () => {
     const options: PoolExecutorOptions = {
       transport: 'mpi',
       maxWorkers: 2,
@@ -50,6 +63,22 @@ describe('options', () => {
       spawnTimeout: 120_000,
     };
     expect(options.backoff).toBe(2);
+  });
+
+  it('reads FUTURES_MPI_<OPTION>, the old unambiguous names with a warning, and refuses FUTURES_HEARTBEAT_TIMEOUT', () => {
+    expect(optionsFromEnv({ FUTURES_MPI_BACKOFF: '0.25', FUTURES_MPI_MODE: 'spawn' })).toMatchObject({
+      backoff: 0.25,
+      mpiMode: 'spawn',
+      heartbeatTimeout: 30_000,
+    });
+    expect(optionsFromEnv({ FUTURES_SPAWN_TIMEOUT: '5000' }).spawnTimeout).toBe(5000);
+    expect(() => optionsFromEnv({ FUTURES_HEARTBEAT_TIMEOUT: '100' })).toThrow(
+      /FUTURES_HEARTBEAT_TIMEOUT is no longer read.*FUTURES_MPI_HEARTBEAT_TIMEOUT/,
+    );
+    expect(optionsFromEnv({ FUTURES_MPI_HEARTBEAT_TIMEOUT: '100' }).heartbeatTimeout).toBe(100);
+    expect(() => optionsFromEnv({ FUTURES_MPI_BACKOFF: 'soon' })).toThrow(
+      /backoff \(from environment variable FUTURES_MPI_BACKOFF\) must be a number/,
+    );
   });
 
   it('the provider declares its options for env/config validation', () => {

@@ -22,7 +22,6 @@ import {
   type WorkerBootData,
 } from './layout.js';
 import { Outbox } from './outbox.js';
-import { isTypeScriptModule, registerTypeScript } from './typescript.js';
 import { waitAsync } from './util.js';
 
 const boot = workerData as WorkerBootData & { port: MessagePort };
@@ -51,8 +50,10 @@ const inbox = new Inbox(boot.link, boot.ringBytes, 'to-worker', ctl, port, () =>
   if (Atomics.exchange(ctl, CTRL_WANTS_SPACE, 0) !== 0) ring(bell, CTRL_BELL);
 });
 
-if (boot.typescript === 'always') await registerTypeScript();
 const core = (await import(boot.runtimeUrl)) as typeof CoreWorker;
+// TypeScript task modules: tsx (the application's, an optional peer dependency) is registered
+// in this thread by core, on first use ("auto", core's default) or now ("always"); "off" never.
+if (boot.typescript === 'always') await core.registerTypeScript();
 
 let closing = false;
 let scheduled = false;
@@ -77,12 +78,7 @@ const runtime = core.serveWorker(
       outbox.pump();
     },
   },
-  {
-    beforeImport(specifier: string): Promise<void> | undefined {
-      if (boot.typescript === 'auto' && isTypeScriptModule(specifier)) return registerTypeScript();
-      return undefined;
-    },
-  },
+  boot.typescript === 'auto' ? {} : { beforeImport: () => undefined },
 );
 
 const deliver = (frame: Frame): void => runtime.handle(frame);

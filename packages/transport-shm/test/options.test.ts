@@ -31,18 +31,37 @@ describe('shm options', () => {
   it('is what core loads by name, with options from the environment', async () => {
     expect(futuresTransport.name).toBe('shm');
     expect(Object.keys(futuresTransport.optionSpecs)).toEqual(Object.keys(SHM_OPTION_SPECS));
-    process.env.FUTURES_RING_BYTES = '8192';
+    process.env.FUTURES_SHM_RING_BYTES = '8192';
     try {
       const pool = new PoolExecutor({ transport: 'shm', maxWorkers: 1 });
       expect(await pool.submit((a: number) => a * 2, 21)).toBe(42);
       expect(pool.transportName).toBe('shm');
       await pool.shutdown();
-      process.env.FUTURES_RING_BYTES = 'lots';
+      process.env.FUTURES_SHM_RING_BYTES = 'lots';
       const bad = new PoolExecutor({ transport: 'shm', maxWorkers: 1 });
-      await expect(bad.bootup()).rejects.toThrow(/FUTURES_RING_BYTES/);
+      await expect(bad.bootup()).rejects.toThrow(/FUTURES_SHM_RING_BYTES/);
       await bad.shutdown();
     } finally {
+      delete process.env.FUTURES_SHM_RING_BYTES;
+    }
+  });
+
+  it('still reads the old FUTURES_RING_BYTES, with a deprecation warning naming the new name', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    process.env.FUTURES_RING_BYTES = 'lots';
+    try {
+      const bad = new PoolExecutor({ transport: 'shm', maxWorkers: 1 });
+      await expect(bad.bootup()).rejects.toThrow(/environment variable FUTURES_RING_BYTES/);
+      await bad.shutdown();
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      const w = warnings.find((x) => (x as { code?: string }).code === 'FUTURES_DEP_ENV');
+      expect(w?.name).toBe('DeprecationWarning');
+      expect(w?.message).toMatch(/FUTURES_RING_BYTES is deprecated; rename it to FUTURES_SHM_RING_BYTES/);
+    } finally {
       delete process.env.FUTURES_RING_BYTES;
+      process.off('warning', onWarning);
     }
   });
 

@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PoolExecutor, TaskLoadError, task } from '@futures/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shm } from '../src/index.js';
@@ -43,5 +48,52 @@ describe('TypeScript task modules', () => {
     const error = await pool.submit(greet, 'x').catch((e: unknown) => e);
     expect((error as Error).name).toBe(TaskLoadError.name);
     expect((error as Error).message).toMatch(/ts-task\.ts/);
+  });
+
+  it('without tsx in the application: TsxNotFoundError (code ERR_FUTURES_TSX_NOT_FOUND) naming the package to install', () => {
+    // a user's project outside this repository, whose task module is TypeScript and that has
+    // no tsx (an optional peer dependency: the workspace's own tsx must not be used)
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'futures-shm-no-tsx-')));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'package.json'),
+        '{ "name": "app", "private": true, "type": "module" }\n',
+      );
+      fs.writeFileSync(path.join(dir, 'task.ts'), 'export const double = (n: number): number => n * 2;\n');
+      const shmUrl = pathToFileURL(path.resolve(import.meta.dirname, '../dist/index.js')).href;
+      const coreUrl = import.meta.resolve('@futures/core');
+      fs.writeFileSync(
+        path.join(dir, 'main.mjs'),
+        [
+          `import { PoolExecutor, task } from ${JSON.stringify(coreUrl)};`,
+          `import { shm } from ${JSON.stringify(shmUrl)};`,
+          'const pool = new PoolExecutor({ transport: shm(), maxWorkers: 1 });',
+          "const double = task(new URL('./task.ts', import.meta.url), 'double');",
+          'const e = await pool.submit(double, 21).then(() => null, (error) => error);',
+          'await pool.shutdown();',
+          'console.log(JSON.stringify(e && { name: e.name, code: e.code, message: e.message, package: e.package }));',
+        ].join('\n'),
+      );
+      const env = { ...process.env };
+      delete env.NODE_PATH; // pnpm's shims point it at the whole store
+      delete env.NODE_OPTIONS;
+      const r = spawnSync(process.execPath, ['main.mjs'], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.stderr).toBe('');
+      const error = JSON.parse(r.stdout) as Record<string, string>;
+      expect(error).toMatchObject({
+        name: 'TsxNotFoundError',
+        code: 'ERR_FUTURES_TSX_NOT_FOUND',
+        package: 'tsx',
+      });
+      expect(error.message).toContain('task.ts is TypeScript');
+      expect(error.message).toMatch(/npm install tsx.*pnpm add tsx/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,14 +1,14 @@
 import { loadSecret } from './keys.js';
-import { MAX_MESSAGE_BYTES_DEFAULT, parseEndpoint } from './options.js';
+import { MAX_MESSAGE_BYTES_DEFAULT, parseEndpoint, zmqEnv } from './options.js';
 
 export const WORKER_USAGE = `Usage: futures worker --connect tcp://HOST:PORT [options]
 
 Joins a running pool (a PoolExecutor with transport "zmq") as one or more workers.
 
 Options:
-  --connect ADDR            the controller's address (or FUTURES_CONNECT)
-  --key-file FILE           the cluster key file from \`futures keygen -o FILE\` (or FUTURES_KEY_FILE)
-  --key KEY                 the cluster key itself (or FUTURES_KEY); prefer --key-file
+  --connect ADDR            the controller's address (or FUTURES_ZMQ_CONNECT)
+  --key-file FILE           the cluster key file from \`futures keygen -o FILE\` (or FUTURES_ZMQ_KEY_FILE)
+  --key KEY                 the cluster key itself (or FUTURES_ZMQ_KEY); prefer --key-file
   --no-curve                no authentication: only for a loopback controller with curve: false
   -n, --workers N           worker processes to start on this machine (default 1)
   --reconnect               when the controller goes away, wait for the next one instead of exiting
@@ -33,7 +33,7 @@ export interface WorkerArgs {
   connect: string;
   /** The key text for child processes, or null without CURVE. */
   keyText: string | null;
-  secret: Buffer | null;
+  secret: Uint8Array | null;
   workers: number;
   reconnect: boolean;
   joinTimeout: number;
@@ -63,7 +63,7 @@ export function parseWorkerArgs(
 ): WorkerArgs {
   const a: WorkerArgs = {
     help: false,
-    connect: env.FUTURES_CONNECT ?? '',
+    connect: zmqEnv(env, 'connect')?.value ?? '',
     keyText: null,
     secret: null,
     workers: 1,
@@ -161,13 +161,13 @@ export function parseWorkerArgs(
     return a;
   }
   if (key === null && keyFile === null) {
-    keyFile = env.FUTURES_KEY_FILE || null;
-    key = keyFile === null ? env.FUTURES_KEY || null : null;
+    keyFile = zmqEnv(env, 'keyFile')?.value ?? null;
+    key = keyFile === null ? (zmqEnv(env, 'key')?.value ?? null) : null;
   }
   if (key === null && keyFile === null) {
     throw new UsageError(
       'futures worker: a cluster key is needed: --key-file FILE (made by `futures keygen -o FILE`, the same file the ' +
-        'controller uses) or FUTURES_KEY_FILE; --no-curve only for a loopback controller with curve: false',
+        'controller uses) or FUTURES_ZMQ_KEY_FILE; --no-curve only for a loopback controller with curve: false',
     );
   }
   a.secret = loadSecret(key, keyFile, key !== null ? '--key' : '--key-file');

@@ -4,6 +4,7 @@ import type { TransportCliHooks } from '@futures/core/transport';
 import { parseWorkerArgs, WORKER_USAGE, type WorkerArgs } from './cli-args.js';
 import { formatSecret, keyFileText, loadSecret, writeKeyFile } from './keys.js';
 import { LocalWorker } from './local-workers.js';
+import { zmqEnv } from './options.js';
 import { runWorker, WorkerExit } from './worker.js';
 import { loadZmq } from './zmq-lib.js';
 
@@ -11,7 +12,7 @@ const KEYGEN_USAGE = `Usage: futures keygen [-o FILE]
 
 Makes a new cluster key for the ZeroMQ transport. With -o, writes FILE (mode 600; an existing
 file is never overwritten); else prints it. Give the same key to the controller (keyFile option
-or FUTURES_KEY_FILE) and to every worker (futures worker --key-file FILE).
+or FUTURES_ZMQ_KEY_FILE) and to every worker (futures worker --key-file FILE).
 `;
 
 function out(text: string): void {
@@ -173,16 +174,12 @@ export async function infoLines(): Promise<{ ok: boolean; lines: string[] }> {
   } catch (error) {
     return { ok: false, lines: [(error as Error).message] };
   }
-  const keyFile = process.env.FUTURES_KEY_FILE;
-  const key = process.env.FUTURES_KEY;
-  if (keyFile || key) {
+  const keyFile = zmqEnv(process.env, 'keyFile');
+  const key = keyFile === null ? zmqEnv(process.env, 'key') : null;
+  if (keyFile !== null || key !== null) {
     try {
-      loadSecret(
-        keyFile ? null : (key ?? null),
-        keyFile || null,
-        keyFile ? 'FUTURES_KEY_FILE' : 'FUTURES_KEY',
-      );
-      lines.push(`cluster key: ${keyFile ? `FUTURES_KEY_FILE=${keyFile}` : 'FUTURES_KEY'} (valid)`);
+      loadSecret(key?.value ?? null, keyFile?.value ?? null, (keyFile ?? key)!.variable);
+      lines.push(`cluster key: ${keyFile ? `${keyFile.variable}=${keyFile.value}` : key!.variable} (valid)`);
     } catch (error) {
       ok = false;
       lines.push(`cluster key: ${(error as Error).message}`);

@@ -1,6 +1,5 @@
 // @futures/transport-zmq: workers on many machines over ZeroMQ. This file only re-exports.
-import type { PoolExecutorOptions } from '@futures/core';
-import type { ZmqOptions } from './options.js';
+import type { ZmqExecutorOptions } from '@futures/core';
 
 export { infoLines, keygenCommand, workerCommand } from './cli.js';
 export { ZmqWorkerLostError } from './errors.js';
@@ -19,9 +18,5 @@ export { futuresTransport, zmq } from './provider.js';
 export { ZmqTransport } from './transport.js';
 export { runWorker, WorkerExit, type WorkerRunOptions } from './worker.js';
 
-// `new PoolExecutor({ transport: 'zmq', keyFile, ... })` type-checks with this package installed.
-declare module '@futures/core' {
-  interface PoolExecutorOptions extends ZmqOptions {}
-}
-/** PoolExecutor options with this transport's options merged in. */
-export type ZmqPoolExecutorOptions = PoolExecutorOptions;
+/** @deprecated PoolExecutor options with the zmq transport: use ZmqExecutorOptions from @futures/core. */
+export type ZmqPoolExecutorOptions = ZmqExecutorOptions;

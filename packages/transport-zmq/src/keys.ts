@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
  * with a server that holds the server secret; the controller's ZAP handler only admits clients
  * whose public key is the derived client key. Both sides must therefore hold the secret:
  * mutual authentication, and every message is encrypted and authenticated by CURVE.
+ * Secrets and raw keys are Uint8Arrays in the API (no Node types in the published typings).
  */
 
 const PREFIX = 'fzk1.';
@@ -27,7 +28,7 @@ export function keygen(): string {
 export function keyFileText(key: string = keygen()): string {
   return (
     '# futures ZeroMQ cluster key: keep it secret (chmod 600). Give the same file to the controller\n' +
-    '# (keyFile option / FUTURES_KEY_FILE) and to every worker (futures worker --key-file FILE).\n' +
+    '# (keyFile option / FUTURES_ZMQ_KEY_FILE) and to every worker (futures worker --key-file FILE).\n' +
     `${key}\n`
   );
 }
@@ -38,7 +39,7 @@ export function writeKeyFile(path: string, key: string = keygen()): void {
 }
 
 /** Parses a key (`fzk1.` + 43 base64url characters) into its 32 secret bytes. */
-export function parseKey(text: string, source: string): Buffer {
+export function parseKey(text: string, source: string): Uint8Array {
   const key = text.trim();
   const raw = key.startsWith(PREFIX) ? Buffer.from(key.slice(PREFIX.length), 'base64url') : null;
   if (raw === null || raw.length !== SECRET_BYTES || raw.toString('base64url') !== key.slice(PREFIX.length)) {
@@ -51,7 +52,7 @@ export function parseKey(text: string, source: string): Buffer {
 }
 
 /** Reads a key file (comment lines start with #); warns when others can read it. */
-export function readKeyFile(path: string): Buffer {
+export function readKeyFile(path: string): Uint8Array {
   let text: string;
   try {
     text = fs.readFileSync(path, 'utf8');
@@ -73,7 +74,7 @@ export function readKeyFile(path: string): Buffer {
 }
 
 /** The secret from `key` or `keyFile` (at most one), or null. */
-export function loadSecret(key: string | null, keyFile: string | null, source = 'option'): Buffer | null {
+export function loadSecret(key: string | null, keyFile: string | null, source = 'option'): Uint8Array | null {
   if (key !== null && keyFile !== null) {
     throw new KeyError(`futures zmq: give either a key or a key file (${source}), not both`);
   }
@@ -105,10 +106,10 @@ export interface CurveKeyPair {
   publicKey: string;
   secretKey: string;
   /** The raw 32-byte public key (as ZAP reports it). */
-  publicRaw: Buffer;
+  publicRaw: Uint8Array;
 }
 
-function derivePair(secret: Buffer, role: 'server' | 'client'): CurveKeyPair {
+function derivePair(secret: Uint8Array, role: 'server' | 'client'): CurveKeyPair {
   const sk = Buffer.from(crypto.hkdfSync('sha256', secret, 'futures-zmq-v1', role, 32));
   const priv = crypto.createPrivateKey({
     key: { kty: 'OKP', crv: 'X25519', d: sk.toString('base64url'), x: '' },
@@ -125,7 +126,7 @@ export interface ClusterKeys {
 }
 
 /** The controller's and the workers' CURVE key pairs, derived from the cluster secret. */
-export function deriveKeys(secret: Buffer): ClusterKeys {
+export function deriveKeys(secret: Uint8Array): ClusterKeys {
   return { server: derivePair(secret, 'server'), client: derivePair(secret, 'client') };
 }
 
@@ -140,7 +141,7 @@ export function controllerSecret(o: {
   curve: boolean;
   bind: string;
   loopback: boolean;
-}): Buffer | null {
+}): Uint8Array | null {
   const secret = loadSecret(o.key, o.keyFile);
   if (!o.curve) {
     if (!o.loopback) {
@@ -154,14 +155,14 @@ export function controllerSecret(o: {
   if (!o.loopback) {
     throw new KeyError(
       `futures zmq: listening on ${o.bind} (not loopback) needs a cluster key so that only your workers can join. ` +
-        'Fix: run `futures keygen -o futures.key` and pass keyFile (or FUTURES_KEY_FILE) here and --key-file to the workers.',
+        'Fix: run `futures keygen -o futures.key` and pass keyFile (or FUTURES_ZMQ_KEY_FILE) here and --key-file to the workers.',
     );
   }
   return crypto.randomBytes(SECRET_BYTES);
 }
 
-export function formatSecret(secret: Buffer): string {
-  return PREFIX + secret.toString('base64url');
+export function formatSecret(secret: Uint8Array): string {
+  return PREFIX + Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('base64url');
 }
 
 /** Socket options shared by both ends: unbounded queues (core bounds what is in flight), ZMTP heartbeats, size limit. */

@@ -37,7 +37,7 @@ export interface WorkerRunOptions {
   /** The controller's address, e.g. tcp://10.0.0.1:5555. */
   connect: string;
   /** The cluster secret (32 bytes), or null to connect without CURVE. */
-  secret: Buffer | null;
+  secret: Uint8Array | null;
   /** @default 1000 */
   heartbeatInterval?: number;
   /** @default 4000 */

@@ -14,10 +14,10 @@ export class ZapHandler {
   readonly #socket: zmq.Router;
   readonly #queue: SendQueue;
   readonly #receiver: Receiver;
-  readonly #allowed: Buffer;
+  readonly #allowed: Uint8Array;
   readonly #log: RateLimitedLog;
 
-  constructor(lib: ZmqLib, context: zmq.Context, allowed: Buffer, log: RateLimitedLog, pollMs: number) {
+  constructor(lib: ZmqLib, context: zmq.Context, allowed: Uint8Array, log: RateLimitedLog, pollMs: number) {
     // A ROUTER rather than a REP socket: no send/receive lock-step to get wrong.
     this.#socket = new lib.Router({ context, linger: 0 });
     this.#allowed = allowed;

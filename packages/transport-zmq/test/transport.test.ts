@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { BrokenExecutorError, PoolExecutor, task, WorkerLostError } from '@futures/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as zeromq from 'zeromq';
+import { parseWorkerArgs } from '../src/cli-args.js';
 import { deriveKeys, keygen, parseKey, type ZmqTransport, zmq } from '../src/index.js';
 import { HoldGate } from './support/gate.js';
 import { Proc } from './support/proc.js';
@@ -65,6 +66,38 @@ describe('options and keys', () => {
     expect(() => zmq({ bind: 'http://example.org' })).toThrow(/option "bind"/);
     expect(() => zmq({ localWorkers: -1 })).toThrow(/localWorkers/);
     expect(() => zmq({ curve: false, keyFile })).toThrow(/curve/);
+  });
+
+  it('reads FUTURES_ZMQ_<OPTION> (older names with a warning) and refuses the ambiguous FUTURES_HEARTBEAT_TIMEOUT', async () => {
+    const byName = async (env: Record<string, string>): Promise<unknown> => {
+      Object.assign(process.env, env);
+      try {
+        return await pool({ transport: 'zmq', maxWorkers: 1 })
+          .bootup()
+          .catch((e: unknown) => e);
+      } finally {
+        for (const k of Object.keys(env)) delete process.env[k];
+      }
+    };
+    expect(String(await byName({ FUTURES_ZMQ_HEARTBEAT_INTERVAL: 'often' }))).toMatch(
+      /heartbeatInterval \(from environment variable FUTURES_ZMQ_HEARTBEAT_INTERVAL\) must be an integer/,
+    );
+    expect(String(await byName({ FUTURES_HEARTBEAT_INTERVAL: 'often' }))).toMatch(
+      /from environment variable FUTURES_HEARTBEAT_INTERVAL\)/,
+    );
+    expect(String(await byName({ FUTURES_HEARTBEAT_TIMEOUT: '9000' }))).toMatch(
+      /FUTURES_HEARTBEAT_TIMEOUT is no longer read.*FUTURES_ZMQ_HEARTBEAT_TIMEOUT/,
+    );
+    // the worker command reads its own variables the same way
+    const worker = parseWorkerArgs([], {
+      FUTURES_ZMQ_CONNECT: 'tcp://127.0.0.1:5555',
+      FUTURES_ZMQ_KEY_FILE: keyFile,
+    });
+    expect(worker.connect).toBe('tcp://127.0.0.1:5555');
+    expect(worker.secret).not.toBeNull();
+    expect(
+      parseWorkerArgs([], { FUTURES_CONNECT: 'tcp://127.0.0.1:1', FUTURES_KEY_FILE: keyFile }).connect,
+    ).toBe('tcp://127.0.0.1:1');
   });
 
   it('refuses to listen beyond loopback without a key, or without CURVE', async () => {

@@ -100,7 +100,7 @@ export async function loadTransport(config: ResolvedConfig): Promise<TransportFa
     config.environment,
     config.transportPackages,
   );
-  const settings = transportSettingsFor(config, provider.optionSpecs);
+  const settings = transportSettingsFor(config, provider.name, provider.optionSpecs);
   const options = validateOptions(settings, provider.optionSpecs, `transport "${chosen}"`);
   return provider.factory(options);
 }

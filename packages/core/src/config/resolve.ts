@@ -2,25 +2,42 @@ import * as os from 'node:os';
 import { optionTypeError } from '../errors.js';
 import type { OptionSpec, TransportFactory } from '../transport/contract.js';
 import { findConfigFile } from './config-file.js';
-import { envNameOf, type Sourced, validateOption } from './options.js';
+import { envNameOf, type Sourced, transportEnvSettings, validateOption } from './options.js';
 
 /** Core options that can come from the environment or a config file (the rest are code-only). */
 export const CORE_OPTION_SPECS = {
   transport: {
     type: 'string',
+    nonEmpty: true,
+    default: 'shm',
     description: 'transport name: shm, mpi, zmq, or one mapped under "transports"',
   },
-  maxWorkers: { type: 'integer', min: 1, description: 'number of workers' },
-  retries: { type: 'integer', min: 0, description: 'times a task is resubmitted after its worker is lost' },
-  maxInFlight: { type: 'integer', min: 1, description: 'tasks one worker may hold at once' },
+  maxWorkers: { type: 'integer', min: 1, description: 'number of workers (default: available parallelism)' },
+  retries: {
+    type: 'integer',
+    min: 0,
+    default: 0,
+    description: 'times a task is resubmitted after its worker is lost',
+  },
+  maxInFlight: { type: 'integer', min: 1, default: 64, description: 'tasks one worker may hold at once' },
   abortGraceMs: {
     type: 'integer',
     min: 0,
     description: 'ms an aborted task may run on before its worker is replaced',
   },
   cwd: { type: 'string', description: 'working directory of the workers' },
-  env: { type: 'json', description: 'extra environment variables for the workers (object of strings)' },
-  execArgv: { type: 'json', description: 'Node flags for the workers (array of strings)' },
+  env: {
+    type: 'json',
+    shape: 'record',
+    example: '{ "OMP_NUM_THREADS": "1" }',
+    description: 'extra environment variables for the workers (object of strings)',
+  },
+  execArgv: {
+    type: 'json',
+    shape: 'list',
+    example: '["--max-old-space-size=4096"]',
+    description: 'Node flags for the workers (array of strings)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Options only code can give. */
@@ -113,9 +130,7 @@ export function resolveConfig(
     source: 'the default (available parallelism)',
   };
   const env = core('env');
-  if (env !== undefined) checkStringRecord('env', env);
   const execArgv = core('execArgv');
-  if (execArgv !== undefined) checkStringArray('execArgv', execArgv);
 
   const known = new Set<string>([...Object.keys(CORE_OPTION_SPECS), ...CODE_ONLY_OPTIONS]);
   const transportSettings: Record<string, Sourced> = {};
@@ -162,47 +177,18 @@ function takeTransportPackages(settings: Record<string, unknown>, file: string):
   return map as Record<string, string>;
 }
 
-function checkStringRecord(name: string, at: Sourced): void {
-  const v = at.value;
-  if (
-    typeof v !== 'object' ||
-    v === null ||
-    Array.isArray(v) ||
-    Object.values(v).some((x) => typeof x !== 'string')
-  ) {
-    throw optionTypeError(
-      `futures: ${name} (from ${at.source}) must be an object of string values, e.g. { "OMP_NUM_THREADS": "1" }. ` +
-        `Fix: correct or remove it in ${at.source}.`,
-    );
-  }
-}
-
-function checkStringArray(name: string, at: Sourced): void {
-  const v = at.value;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw optionTypeError(
-      `futures: ${name} (from ${at.source}) must be an array of strings, e.g. ["--max-old-space-size=4096"]. ` +
-        `Fix: correct or remove it in ${at.source}.`,
-    );
-  }
-}
-
-/** Transport-specific settings: code options and config file as collected, plus FUTURES_<OPTION> for each spec. */
+/**
+ * Transport-specific settings, by precedence: code options > FUTURES_<TRANSPORT>_<OPTION>
+ * environment variables (or a spec's deprecated `legacyEnv`) > the config file.
+ */
 export function transportSettingsFor(
   config: ResolvedConfig,
+  transport: string,
   specs: Readonly<Record<string, OptionSpec>>,
 ): Record<string, Sourced> {
-  const out: Record<string, Sourced> = {};
-  for (const name of Object.keys(specs)) {
-    const envName = envNameOf(name);
-    const fromEnv = config.environment[envName];
-    if (fromEnv !== undefined && fromEnv !== '')
-      out[name] = { value: fromEnv, source: `environment variable ${envName}` };
-  }
+  const out = transportEnvSettings(transport, specs, config.environment);
   for (const [name, at] of Object.entries(config.transportSettings)) {
-    const existing = out[name];
-    // code options beat the environment; the environment beats the config file
-    if (existing === undefined || at.source.startsWith('option')) out[name] = at;
+    if (out[name] === undefined || at.source.startsWith('option')) out[name] = at;
   }
   return out;
 }

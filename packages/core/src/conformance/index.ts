@@ -12,6 +12,7 @@ import { waitingSuite } from './suites/waiting.js';
 export type { ConformanceConfig } from './context.js';
 export { TASKS_URL, tasks } from './context.js';
 export { Gate } from './gate.js';
+export { removeTempProjects, tempProject } from './temp-project.js';
 
 export function runConformanceSuite(config: ConformanceConfig): void {
   describe(`conformance: ${config.name}`, () => {

@@ -1,16 +1,15 @@
 import type { TaskLike } from '../task.js';
 import type { TransportFactory } from '../transport/contract.js';
+import type { MpiOptions, ShmOptions, ZmqOptions } from './transport-options.js';
 
 /**
- * Options of a PoolExecutor. Each may also come from the environment (`FUTURES_<OPTION>`,
- * e.g. FUTURES_MAX_WORKERS) or a futures.config.json, except those marked code-only.
- * Transport packages add their own options to this interface (declaration merging).
+ * Options every executor takes, whatever its transport. Each may also come from the
+ * environment (`FUTURES_<OPTION>`, e.g. FUTURES_MAX_WORKERS) or a futures.config.json, except
+ * those marked code-only.
  */
-export interface PoolExecutorOptions {
+export interface ExecutorCoreOptions {
   /** Number of workers. @default FUTURES_MAX_WORKERS, the config file, else os.availableParallelism() */
   maxWorkers?: number;
-  /** A transport name (loads `@futures/transport-<name>`) or a factory such as `shm()`. @default "shm" */
-  transport?: string | TransportFactory;
   /** Runs once in each worker before its first task; a failure breaks the executor. Code-only. */
   initializer?: TaskLike;
   /** Arguments for the initializer. Code-only. @default [] */
@@ -34,6 +33,52 @@ export interface PoolExecutorOptions {
    */
   abortGraceMs?: number;
 }
+
+/**
+ * The shm transport (the default): worker threads and shared-memory rings. Its options may
+ * also come from FUTURES_SHM_<OPTION> or the config file.
+ */
+export interface ShmExecutorOptions extends ExecutorCoreOptions, ShmOptions {
+  /** @default "shm" (FUTURES_TRANSPORT or the config file may choose another) */
+  transport?: 'shm';
+}
+
+/** The zmq transport: worker processes on many machines. Options also from FUTURES_ZMQ_<OPTION>. */
+export interface ZmqExecutorOptions extends ExecutorCoreOptions, ZmqOptions {
+  transport: 'zmq';
+}
+
+/** The mpi transport: the ranks of an MPI job. Options also from FUTURES_MPI_<OPTION>. */
+export interface MpiExecutorOptions extends ExecutorCoreOptions, MpiOptions {
+  transport: 'mpi';
+}
+
+/** A transport factory from a transport package, e.g. `shm({ ringBytes })`: its options go to the factory. */
+export interface FactoryExecutorOptions extends ExecutorCoreOptions {
+  transport: TransportFactory;
+}
+
+/**
+ * Another transport by name (one mapped under "transports" in futures.config.json, or a name
+ * held in a variable): its own options come from FUTURES_<TRANSPORT>_<OPTION> or the config
+ * file, or pass its factory instead.
+ */
+export interface NamedExecutorOptions extends ExecutorCoreOptions {
+  // `string & {}` keeps the literal names above as the discriminant of the union
+  transport: string & {};
+}
+
+/**
+ * Options of a PoolExecutor: the core options plus those of the transport named by a literal
+ * `transport`, checked at compile time (`{ transport: 'shm', ringBytes }` compiles,
+ * `{ transport: 'shm', backoff }` does not). Without `transport`, the shm options apply.
+ */
+export type PoolExecutorOptions =
+  | ShmExecutorOptions
+  | ZmqExecutorOptions
+  | MpiExecutorOptions
+  | FactoryExecutorOptions
+  | NamedExecutorOptions;
 
 export interface ShutdownOptions {
   /** Resolve only once every pending future has settled and the workers have exited. @default true */

@@ -27,6 +27,17 @@ import { type ProgressReporter, startProgressReport } from './progress-report.js
 import { Scheduler } from './scheduler.js';
 import type { ExecutorStats } from './stats.js';
 
+declare global {
+  /**
+   * `Symbol.asyncDispose` (Node 20.4+ has it; TypeScript declares it in lib `esnext.disposable`
+   * and @types/node in its globals): declared here too, so that these typings compile for
+   * programs with neither (the same declaration as theirs, so it merges with both).
+   */
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** What every executor offers (PoolExecutor, and the MPI comm executor). */
 export interface Executor {
   submit<T extends TaskLike>(fn: T, ...args: TaskArgs<T>): Future<TaskResult<T>>;

@@ -98,13 +98,44 @@ export interface TransportFactory {
   create(context: TransportContext): Transport;
 }
 
-/** The type of one transport-specific option, for validation from code, env and config files. */
-export type OptionSpec =
-  | { type: 'integer'; min?: number; max?: number; description: string }
-  | { type: 'number'; min?: number; description: string }
-  | { type: 'string'; description: string; choices?: readonly string[] }
-  | { type: 'boolean'; description: string }
-  | { type: 'json'; description: string };
+/** What every option spec carries, whatever its type. */
+export interface OptionSpecBase {
+  /** One line for `futures info` and error messages. */
+  description: string;
+  /** The value used when none is given (what `futures info` shows); absent: no value. */
+  default?: unknown;
+  /**
+   * An older environment variable that is still read, with a one-time DeprecationWarning
+   * naming the new one (FUTURES_<TRANSPORT>_<OPTION>), when the new one is not set.
+   */
+  legacyEnv?: string;
+  /**
+   * An older environment variable that is no longer read because it was ambiguous (two
+   * transports gave it different meanings): setting it is an error naming the new variable.
+   */
+  retiredEnv?: string;
+}
+
+/**
+ * The type of one option, for validation of values from code, the environment (strings,
+ * parsed here) and configuration files, with one error shape: a TypeError or RangeError with
+ * `code` ERR_FUTURES_INVALID_OPTION whose message names the option, its source and the fix.
+ */
+export type OptionSpec = OptionSpecBase &
+  (
+    | { type: 'integer' | 'number'; min?: number; max?: number }
+    | { type: 'string'; choices?: readonly string[]; nonEmpty?: boolean }
+    | { type: 'boolean' }
+    | {
+        type: 'json';
+        /** `record`: an object of strings; `list`: an array of strings; `object`: any object (see `check`). */
+        shape: 'record' | 'list' | 'object';
+        /** Further checks of a valid shape: returns what was expected when the value is wrong. */
+        check?(value: object): string | undefined;
+        /** An example value for the error message. */
+        example: string;
+      }
+  );
 
 /**
  * Hooks the `futures` CLI uses, so that it needs no transport-specific code.

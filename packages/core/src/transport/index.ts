@@ -5,10 +5,19 @@
 
 export { type ConfigFile, findConfigFile } from '../config/config-file.js';
 export { loadTransportProvider } from '../config/load-transport.js';
-export { type Sourced, validateOptions } from '../config/options.js';
-export { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
+export {
+  envNameOf,
+  resolveOptions,
+  type Sourced,
+  transportEnvNameOf,
+  transportEnvSettings,
+  validateOptions,
+} from '../config/options.js';
+export { CORE_OPTION_SPECS, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
+export { optionRangeError, optionTypeError } from '../errors.js';
 export type {
   OptionSpec,
+  OptionSpecBase,
   Transport,
   TransportCliHooks,
   TransportContext,

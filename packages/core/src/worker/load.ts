@@ -21,6 +21,9 @@ function importOnce(specifier: string, beforeImport?: BeforeImport): Promise<Rec
   return m;
 }
 
+/** Import errors that reach the caller as they are (each names its fix), not wrapped in a TaskLoadError. */
+const PASS_THROUGH = new Set<string | undefined>(['PoolInTaskModuleError', 'TsxNotFoundError']);
+
 /** Resolves a task's function in this worker. Rejects with TaskLoadError naming module and export. */
 type BeforeImport = (specifier: string) => void | Promise<void>;
 
@@ -51,9 +54,9 @@ export async function loadFunction(
   try {
     mod = await importOnce(specifier, beforeImport);
   } catch (error) {
-    // the module started a pool at its top level: that error says what to do (by name: it
-    // may come from another copy of this package)
-    if ((error as Error | undefined)?.name === 'PoolInTaskModuleError') throw error;
+    // the module started a pool at its top level, or is TypeScript and the application has no
+    // tsx: those errors say what to do (by name: they may come from another copy of this package)
+    if (PASS_THROUGH.has((error as Error | undefined)?.name)) throw error;
     throw new TaskLoadError(
       `cannot import task module ${spec.module}: ${(error as Error).message} (check the path or URL passed to task())`,
       { cause: error },

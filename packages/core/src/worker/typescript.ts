@@ -1,16 +1,18 @@
 /**
- * TypeScript task modules in any worker (thread or process) whose transport does not load
- * them itself: before a worker imports a `.ts`, `.mts`, `.cts` or `.tsx` module, it
- * registers tsx's loader hooks in its thread. tsx is the application's dependency (it is
- * looked up from the task module, then the working directory, then this package), so
- * programs that use only JavaScript never load it.
+ * TypeScript modules in any worker (thread or process), and in a program the futures CLI
+ * runs: before a `.ts`, `.mts`, `.cts` or `.tsx` module is imported, tsx's loader hooks are
+ * registered in the importing thread. tsx is an optional peer dependency: it is the
+ * application's, looked up from the module to load (or the program), then from the working
+ * directory, never from this package, so programs that use only JavaScript need not install
+ * it and never load it. Without it, loading a TypeScript module fails with TsxNotFoundError
+ * (code ERR_FUTURES_TSX_NOT_FOUND), which names the package to install.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import { TaskLoadError } from '../errors.js';
+import { TsxNotFoundError } from '../errors.js';
 
 const TS_EXTENSION = /\.(?:ts|mts|cts|tsx)$/i;
 
@@ -40,18 +42,43 @@ function importTarget(dir: string, exports: Record<string, ExportTarget>, subpat
   return pathToFileURL(path.join(dir, target)).href;
 }
 
-/** tsx's ESM and CommonJS registration APIs, found from the task module, the working directory, or this package. */
-function findTsx(specifier: string): { esm: string; cjs: string } | null {
-  const bases = [pathToFileURL(path.join(process.cwd(), 'package.json')).href, import.meta.url];
-  if (specifier.startsWith('file:')) bases.unshift(specifier);
-  for (const base of bases) {
+/** The directory to resolve from for a module specifier, file URL, file path or directory (null: a bare specifier). */
+function baseDir(from: string): string | null {
+  let file: string;
+  if (from.startsWith('file:')) file = fileURLToPath(from);
+  else if (path.isAbsolute(from)) file = from;
+  else return null;
+  try {
+    if (fs.statSync(file).isDirectory()) return file;
+  } catch {
+    // a module that is not there (yet): its directory still says where the application is
+  }
+  return path.dirname(file);
+}
+
+/** Where tsx is looked up from: the module's (or program's) directory, then the working directory. */
+function searchDirs(from: string | undefined): string[] {
+  const dirs: string[] = [];
+  const dir = from === undefined ? null : baseDir(from);
+  if (dir !== null) dirs.push(dir);
+  if (!dirs.includes(process.cwd())) dirs.push(process.cwd());
+  return dirs;
+}
+
+/** tsx's ESM and CommonJS registration APIs, found from the application's directories, or null. */
+function findTsx(dirs: readonly string[]): { root: string; esm: string; cjs: string } | null {
+  for (const dir of dirs) {
     try {
-      const manifest = createRequire(base).resolve('tsx/package.json');
+      const manifest = createRequire(path.join(dir, '__futures_resolve__.js')).resolve('tsx/package.json');
       const { exports } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
         exports: Record<string, ExportTarget>;
       };
-      const dir = path.dirname(manifest);
-      return { esm: importTarget(dir, exports, './esm/api'), cjs: importTarget(dir, exports, './cjs/api') };
+      const root = path.dirname(manifest);
+      return {
+        root,
+        esm: importTarget(root, exports, './esm/api'),
+        cjs: importTarget(root, exports, './cjs/api'),
+      };
     } catch {
       // not installed there: look further
     }
@@ -59,23 +86,53 @@ function findTsx(specifier: string): { esm: string; cjs: string } | null {
   return null;
 }
 
+export interface RegisterTypeScriptOptions {
+  /**
+   * The module (file path or `file:` URL) or directory that needs TypeScript: tsx is looked
+   * up from its directory first, then from the working directory. @default the working directory
+   */
+  from?: string;
+  /** What needs TypeScript, for the error message. @default `from`, else "a TypeScript module" */
+  module?: string;
+}
+
+/** tsx's registration APIs for `options.from`; throws TsxNotFoundError when the application has no tsx. */
+function locateTsx(options: RegisterTypeScriptOptions): { root: string; esm: string; cjs: string } {
+  const dirs = searchDirs(options.from);
+  const api = findTsx(dirs);
+  if (api === null) throw new TsxNotFoundError(options.module ?? options.from ?? 'a TypeScript module', dirs);
+  return api;
+}
+
+/**
+ * The directory of the tsx package that {@link registerTypeScript} would load for these
+ * options, without loading it. Throws TsxNotFoundError when the application has no tsx.
+ */
+export function resolveTsx(options: RegisterTypeScriptOptions = {}): string {
+  return locateTsx(options).root;
+}
+
 let registering: Promise<void> | null = null;
 
-/** Registers tsx in this thread once (before importing `specifier`); later calls share the outcome. */
-export function registerTypeScriptFor(specifier: string): Promise<void> {
+/**
+ * Registers tsx's ESM and CommonJS hooks in this thread, once: later calls share the
+ * outcome. tsx is the application's (see {@link RegisterTypeScriptOptions.from}); when it has
+ * none, rejects with TsxNotFoundError (code `ERR_FUTURES_TSX_NOT_FOUND`), whose message says
+ * to install it (`npm install tsx` / `pnpm add tsx`).
+ */
+export function registerTypeScript(options: RegisterTypeScriptOptions = {}): Promise<void> {
   registering ??= (async () => {
-    if (tsxActive()) return;
-    const api = findTsx(specifier);
-    if (api === null) {
-      throw new TaskLoadError(
-        `task module ${specifier} is TypeScript, and this worker found no tsx to load it with. ` +
-          'Fix: add tsx to the application (npm install tsx), or compile the task module to JavaScript.',
-      );
-    }
+    const api = locateTsx(options);
     type Api = { register(): unknown };
     const [esm, cjs] = (await Promise.all([import(api.esm), import(api.cjs)])) as [Api, Api];
     esm.register();
     cjs.register();
   })();
   return registering;
+}
+
+/** Before a worker imports the TypeScript module `specifier`: registers tsx unless its hooks already serve this thread. */
+export function registerTypeScriptFor(specifier: string): Promise<void> {
+  if (tsxActive()) return Promise.resolve();
+  return registerTypeScript({ from: specifier, module: `the task module ${specifier}` });
 }
