@@ -9,15 +9,17 @@
  *                    [--sizes=1024,65536] [--workload=throughput,bandwidth,balance]
  *                    [--shapes=long+short,lognormal] [--reps=N] [--tasks=N]
  *                    [--in-flight=N] [--out=FILE]
+ *   node dist/run.js --workload=soak [...]   the soak, alone (options: see soak.ts)
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureBalance, pickShapes } from './balance.js';
+import { childArgs, runHeader, runJsonChild } from './child.js';
 import { bandwidth, median, throughput } from './measure.js';
 import type { Peer, Workload } from './peer.js';
 import { type Result, render, sizeLabel } from './report.js';
+import { isSoak, runSoak } from './soak.js';
 
 interface Settings {
   quick: boolean;
@@ -197,27 +199,12 @@ async function measureTransfers(
  * change the page-fault cost of the next).
  */
 function runChild(peer: Peer, file: string, workers: number): Promise<Result[]> {
-  const args = process.argv
-    .slice(2)
-    .filter((a) => a !== '--' && !a.startsWith('--child=') && !a.startsWith('--out='));
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), ...args, `--child=${file}:${peer.name}@${workers}`],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  return runJsonChild<Result[]>(
+    import.meta.url,
+    process.execArgv,
+    [...childArgs(), `--child=${file}:${peer.name}@${workers}`],
+    `${peer.name} with ${workers} worker(s)`,
   );
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${peer.name} with ${workers} worker(s) failed (exit ${code})`));
-      else resolve(JSON.parse(out) as Result[]);
-    });
-  });
 }
 
 function progressLine(r: Result): string {
@@ -231,6 +218,7 @@ function progressLine(r: Result): string {
 }
 
 async function main(): Promise<void> {
+  if (isSoak(process.argv.slice(2))) return runSoak(process.argv.slice(2).filter((a) => a !== '--'));
   const s = parseArgs(process.argv.slice(2).filter((a) => a !== '--'));
   const peers =
     s.child !== null
@@ -271,13 +259,8 @@ async function main(): Promise<void> {
   console.log(text);
   for (const line of skipped) console.log(`skipped ${line}`);
   const report = {
-    date: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-    node: process.version,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpus: os.cpus().length,
+    ...runHeader(started),
     cpuModel: os.cpus()[0]?.model ?? '?',
-    loadavg: os.loadavg(),
     settings: s,
     shapes: pickShapes(s.shapes).map(({ name, description, durations }) => ({
       name,

@@ -86,6 +86,40 @@ export class SerializationError extends FuturesError {
   readonly code = 'ERR_FUTURES_SERIALIZATION';
 }
 
+/**
+ * A task's encoded arguments (controller side) or its encoded result or error (worker side)
+ * are larger than one message may carry: the `maxMessageBytes` option, or the transport's
+ * own ceiling when that is lower. Only that task's future fails; its worker runs on. The
+ * message names the task, the size, the limit and the fix.
+ */
+export class MessageTooLargeError extends FuturesError {
+  override readonly name = 'MessageTooLargeError';
+  readonly code = 'ERR_FUTURES_MESSAGE_TOO_LARGE';
+  /**
+   * `instanceof` holds for one made by any copy of this package (a worker runtime may load
+   * another copy than the application's): it is the class's code that counts.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && (value as { code?: unknown }).code === 'ERR_FUTURES_MESSAGE_TOO_LARGE';
+  }
+  constructor(
+    message: string,
+    /** Encoded size of the arguments or result, in bytes. */
+    readonly bytes: number,
+    /** The limit it exceeded, in bytes. */
+    readonly limit: number,
+    /** `arguments` (not sent) or `result` (computed, not sent back). */
+    readonly part: 'arguments' | 'result',
+    /** The task's function (export name or function name). */
+    readonly fn: string,
+    /** The task id of the call (the scheduler's, as in progress reports). */
+    readonly taskId: number,
+    options?: FuturesErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** A task could not be found or loaded in the worker (missing module, missing export, not a function). */
 export class TaskLoadError extends FuturesError {
   override readonly name: string = 'TaskLoadError';

@@ -6,8 +6,13 @@ export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'FINISHED';
 // Method-style (bivariant) so that a Future<number> is usable where a Future<unknown> is expected.
 type DoneCallback<T> = { bivarianceHack(future: Future<T>): void }['bivarianceHack'];
 
-/** Hook an executor installs to learn that a queued future was cancelled. */
-export type CancelHook = () => void;
+/**
+ * Hook an executor installs to learn that a queued future was cancelled: an object (the
+ * executor's job) rather than a closure, so that a queued task costs no function and context.
+ */
+export interface CancelHook {
+  futureCancelled(): void;
+}
 
 /**
  * The eventual result of a task. Settles exactly once: with a result, an error, or
@@ -40,7 +45,7 @@ export class Future<T> implements PromiseLike<T> {
     this.#error = new CancelledError();
     const hook = this._onCancel;
     this._onCancel = null;
-    hook?.();
+    hook?.futureCancelled();
     this.#settle();
     return true;
   }

@@ -10,6 +10,7 @@ export {
   ExecutorShutdownError,
   FuturesError,
   type FuturesErrorOptions,
+  MessageTooLargeError,
   PoolInTaskModuleError,
   RemoteError,
   SerializationError,

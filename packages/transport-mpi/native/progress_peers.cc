@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -90,20 +91,34 @@ void ProgressThread::Housekeeping(double now) {
             _exit(1);
           }
           MarkLost(link, r, "the controller (pid " + std::to_string(p.pid) + ") exited");
+        } else if (link.role == Role::kStaticServer && opts_.heartbeat_timeout_s > 0 && !p.host.empty() &&
+                   p.host != host_key_ &&
+                   now - p.last_seen > opts_.heartbeat_timeout_s + LauncherLifelineSeconds()) {
+          // A static controller on another host beats too: silent this long, it is gone or cut
+          // off (MPI cannot tell which). This rank exists only to serve it: end, so that no
+          // rank of the job is left here. Where Open MPI watches its daemons' links (oob TCP
+          // keepalive set), first give it that long to end the job: a rank exiting earlier
+          // makes its daemon write to the dead link, and a socket with unacknowledged data
+          // sends no keepalives, so the daemon would stay until TCP gives up (~15 min).
+          std::fprintf(stderr, "futures(mpi): the controller (pid %d on %s) sent nothing for %d s; this worker exits\n",
+                       p.pid, p.host.substr(0, p.host.find('|')).c_str(), static_cast<int>(now - p.last_seen));
+          _exit(1);
         }
         continue;
       }
       if (!p.is_worker) continue;
+      // Static servers watch their controller's beats (above): a rank 0 beats to each of them.
+      if (beat && link.role == Role::kStaticController) SendControl(link, r, Ctrl::kHeartbeat, 0, 0, 0);
       if (p.host == host_key_ && ProcessGone(p.pid)) {
         MarkLost(link, r, "its process (pid " + std::to_string(p.pid) + ") exited");
       } else if (opts_.heartbeat_timeout_s > 0 && now - p.last_seen > opts_.heartbeat_timeout_s) {
-        MarkLost(link, r, "it sent nothing for " + std::to_string(static_cast<int>(now - p.last_seen)) + " s");
+        MarkLost(link, r, "it sent nothing for " + std::to_string(static_cast<int>(now - p.last_seen)) + " s", true);
       }
     }
   }
 }
 
-void ProgressThread::MarkLost(Link& link, int rank, const std::string& why) {
+void ProgressThread::MarkLost(Link& link, int rank, const std::string& why, bool silent) {
   Peer& p = link.peers[rank];
   p.lost = true;
   link.poisoned = true;
@@ -115,8 +130,25 @@ void ProgressThread::MarkLost(Link& link, int rank, const std::string& why) {
   e.link = link.id;
   e.rank = rank;
   e.a = p.pid;
+  e.b = silent ? 1 : 0;  // lost by heartbeat timeout (its host may be unreachable), not seen to exit
   e.Text(why + (p.host.empty() ? "" : " on " + p.host.substr(0, p.host.find('|'))));
   out_.Push(std::move(e));
+}
+
+double LauncherLifelineSeconds() {
+  // Open MPI passes `--mca` options to its processes as OMPI_MCA_* variables.
+  static const double seconds = [] {
+    auto num = [](const char* name) {
+      const char* v = std::getenv(name);
+      return v == nullptr ? -1.0 : std::atof(v);
+    };
+    const double time = num("OMPI_MCA_oob_tcp_keepalive_time");
+    const double intvl = num("OMPI_MCA_oob_tcp_keepalive_intvl");
+    const double probes = num("OMPI_MCA_oob_tcp_keepalive_probes");
+    if (time <= 0 || intvl <= 0 || probes <= 0) return 0.0;  // unset: Open MPI's default (8 min) is too long to wait for
+    return time + intvl * probes + 2.0;
+  }();
+  return seconds;
 }
 
 void ProgressThread::SendControl(Link& link, int dest, Ctrl kind, uint32_t session, uint64_t a, uint64_t b) {

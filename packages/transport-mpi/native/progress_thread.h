@@ -39,6 +39,13 @@ struct EngineOptions {
   double terminate_grace_s = 3.0;     // a terminated worker process exits by itself after this
 };
 
+/**
+ * Seconds Open MPI takes at most to notice a daemon's link failed, where the job set its oob
+ * TCP keepalive (`--mca oob_tcp_keepalive_time/intvl/probes`): time + intvl x probes + 2;
+ * 0 when unset.
+ */
+double LauncherLifelineSeconds();
+
 class ProgressThread {
  public:
   ProgressThread(Completions& out, EngineOptions opts) : out_(out), opts_(opts), receiver_(reqs_, out) {}
@@ -86,7 +93,7 @@ class ProgressThread {
   void Teardown();
   void SendControl(Link& link, int dest, Ctrl kind, uint32_t session, uint64_t a, uint64_t b);
   void HelloAll(Link& link);
-  void MarkLost(Link& link, int rank, const std::string& why);
+  void MarkLost(Link& link, int rank, const std::string& why, bool silent = false);
   void EndLink(Link& link, bool terminate_workers);
   void SendFinal(Link& link);
   void OnFinals();

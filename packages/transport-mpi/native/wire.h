@@ -67,7 +67,7 @@ inline uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 /** Control message kinds. */
 enum class Ctrl : uint32_t {
   kHello = 1,         // either side, once per link: a = pid, host = hostname
-  kHeartbeat = 2,     // worker -> controller, from the progress thread (not JS), every heartbeat interval
+  kHeartbeat = 2,     // worker -> controller (and static rank 0 -> servers), from the progress thread (not JS), every heartbeat interval
   kTerminate = 3,     // controller -> worker: the controller is gone or stopping this link's workers
   kSessionClose = 4,  // controller -> worker: drop session `session` without waiting (forced stop)
   kPingPong = 5,      // controller -> worker: run a raw ping-pong, a = bytes, b = iterations

@@ -34,7 +34,11 @@ export const MPI_OPTION_SPECS = {
     default: 30_000,
     // zmq used FUTURES_HEARTBEAT_TIMEOUT too, with another meaning and default
     retiredEnv: 'FUTURES_HEARTBEAT_TIMEOUT',
-    description: 'ms without a heartbeat before a worker rank is lost (0: never)',
+    // 30 s: Open MPI notices a lost host only after 8 min (oob TCP keepalive 300 s + 9 x 20 s);
+    // heartbeats come from the progress thread, so 30 missed beats means the rank or its link
+    // is gone, not a long task. See docs/transport-mpi.md, "Failures across hosts".
+    description:
+      'ms without a heartbeat before a worker rank is lost, and a static server on another host exits (0: never)',
   },
   spawnInfo: {
     type: 'json',

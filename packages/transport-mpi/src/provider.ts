@@ -11,7 +11,7 @@ import type {
   TransportProvider,
 } from '@futures/core/transport';
 import { MpiError, MpiUnavailableError } from './errors.js';
-import { isStaticController, launcherWorld } from './launcher-env.js';
+import { type Environment, isStaticController, launcherWorld } from './launcher-env.js';
 import { addonPath, INSTALL_HINT, loadNative } from './native.js';
 import { MPI_OPTION_SPECS, type MpiOptions, type ResolvedMpiOptions, resolveMpiOptions } from './options.js';
 import { becomeStaticController, isStaticServer, serveStatic } from './static-mode.js';
@@ -65,11 +65,62 @@ async function info(): Promise<{ ok: boolean; lines: string[] }> {
 
 const BATCH_SYSTEMS = ['SLURM_JOB_ID', 'PBS_JOBID', 'LSB_JOBID', 'COBALT_JOBID', 'FLUX_JOB_ID'];
 
+/** What `LAUNCHER --version` says (cached: launchCommand may be called more than once). */
+const versions = new Map<string, string>();
+function launcherVersion(launcher: string): string {
+  let v = versions.get(launcher);
+  if (v === undefined) {
+    const r = spawnSync(launcher, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    v = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    versions.set(launcher, v);
+  }
+  return v;
+}
+
 /** Open MPI's mpiexec refuses more ranks than cores unless told; on a workstation, tell it. */
 function oversubscribeFlag(launcher: string, n: number): string[] {
   if (n <= os.availableParallelism() || BATCH_SYSTEMS.some((v) => process.env[v])) return [];
-  const r = spawnSync(launcher, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return /Open MPI|OpenRTE/i.test(`${r.stdout ?? ''}${r.stderr ?? ''}`) ? ['--oversubscribe'] : [];
+  return /Open MPI|OpenRTE/i.test(launcherVersion(launcher)) ? ['--oversubscribe'] : [];
+}
+
+/**
+ * The MCA parameters `futures run --transport=mpi -n N` gives Open MPI 4's mpiexec (see
+ * docs/transport-mpi.md, "Failures across hosts"):
+ * - oob TCP keepalive 5 s + 11 x 3 s: mpiexec notices a lost host (cut link, powered off)
+ *   within ~40 s, after the transport's 30 s heartbeat timeout, instead of 8-15 minutes;
+ * - `orte_abort_on_non_zero_status 0`: a rank killed by a signal (kill -9, out of memory) no
+ *   longer makes mpiexec tear the whole job down ~2 s later, rank 0 included: rank 0 notices
+ *   the loss, settles every future with BrokenExecutorError, and the job ends when it exits
+ *   (a rank that exits without MPI_Finalize still ends the job).
+ */
+export const OPEN_MPI_DEFAULTS: Readonly<Record<string, string>> = {
+  oob_tcp_keepalive_time: '5',
+  oob_tcp_keepalive_intvl: '3',
+  oob_tcp_keepalive_probes: '11',
+  orte_abort_on_non_zero_status: '0',
+};
+
+/**
+ * `--mca NAME VALUE` for each of OPEN_MPI_DEFAULTS the user did not set: in the environment
+ * (OMPI_MCA_NAME, which mpiexec reads) or in `given` (the launcher's own arguments, e.g.
+ * FUTURES_MPIEXEC="mpiexec --mca oob_tcp_keepalive_time 60"). The keepalive settings go
+ * together: any of them set by the user leaves all three to the user, and so does
+ * `--enable-recovery`/`--disable-recovery` for the abort setting.
+ */
+export function openMpiDefaults(env: Readonly<Environment>, given: readonly string[] = []): string[] {
+  const chosen = (name: string): boolean =>
+    env[`OMPI_MCA_${name}`] !== undefined ||
+    given.some((a, i) => a === name && /^--?(g)?mca$/.test(given[i - 1] ?? ''));
+  const keepaliveChosen = ['time', 'intvl', 'probes'].some((k) => chosen(`oob_tcp_keepalive_${k}`));
+  const recoveryChosen = given.some((a) => /^--?(enable|disable)-recovery$/.test(a));
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(OPEN_MPI_DEFAULTS)) {
+    const skip = name.startsWith('oob_tcp_keepalive_')
+      ? keepaliveChosen
+      : chosen(name) || recoveryChosen || chosen('orte_enable_recovery');
+    if (!skip) out.push('--mca', name, value);
+  }
+  return out;
 }
 
 /** In rank 0 of a job of several processes: executors use the other ranks (static mode). */
@@ -82,12 +133,16 @@ export const cliHooks: TransportCliHooks = {
   /**
    * `futures run -n N`: N workers, as on every transport, so N + 1 MPI processes (rank 0 runs
    * the program, ranks 1..N serve). FUTURES_MPIEXEC picks the launcher (e.g. srun, or
-   * mpiexec.mpich).
+   * mpiexec.mpich, or a command line: "mpiexec --hostfile hosts"). With Open MPI 4 it adds
+   * OPEN_MPI_DEFAULTS (oob keepalive, no job teardown on a killed rank) that the user did
+   * not set.
    */
   launchCommand(workers, argv) {
-    const launcher = process.env.FUTURES_MPIEXEC || 'mpiexec';
+    const [launcher = 'mpiexec', ...given] = (process.env.FUTURES_MPIEXEC ?? '').split(/\s+/).filter(Boolean);
     const ranks = workers + 1;
-    return [launcher, '-n', String(ranks), ...oversubscribeFlag(launcher, ranks), ...argv];
+    // Open MPI 4 says "mpiexec (OpenRTE) 4.1.4"; Open MPI 5 (PRRTE) has other parameter names.
+    const mca = /OpenRTE/.test(launcherVersion(launcher)) ? openMpiDefaults(process.env, given) : [];
+    return [launcher, ...given, '-n', String(ranks), ...oversubscribeFlag(launcher, ranks), ...mca, ...argv];
   },
   /**
    * True in every process an MPI launcher started. In rank 0 of a job of N > 1 processes it

@@ -1,16 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  HAS_MPI,
-  mpiexec,
-  NO_MPI_REASON,
-  newTag,
-  PKG_DIR,
-  run,
-  taggedProcesses,
-  untilGone,
-} from './support/processes.js';
+import { HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, PKG_DIR, run } from './support/processes.js';
 
 // Static mode through the real `futures` command (packages/cli), both ways of starting it.
 const CLI = path.join(PKG_DIR, '..', 'cli', 'dist', 'bin.js');
@@ -36,7 +27,7 @@ async function check(cmd: string, args: string[]): Promise<void> {
   expect(out.pids).toHaveLength(2);
   expect(out.pids).not.toContain(out.me);
   expect(out.sizes).toEqual([2, 2]); // the workers' communicator has both servers
-  expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  expect(await leftBehind(tag)).toEqual([]);
 }
 
 describe.skipIf(why !== '')(`futures run --transport=mpi${why ? ` (${why})` : ''}`, () => {
@@ -62,7 +53,7 @@ describe.skipIf(why !== '')(`futures run --transport=mpi${why ? ` (${why})` : ''
     );
     expect(sent).toBe(true);
     expect(r.code, r.stderr).toBe(130);
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    expect(await leftBehind(tag)).toEqual([]);
   });
 
   it("output piped from futures run --transport=mpi has no colour codes (ranks get Open MPI's pseudo-terminal)", async () => {

@@ -4,8 +4,36 @@ import { describe, expect, it } from 'vitest';
 import { MpiUnavailableError } from '../src/errors.js';
 import { cliHooks, commExecutor, futuresTransport, launcherWorld, mpi, splitWorld } from '../src/index.js';
 import { loadNative } from '../src/native.js';
+import { openMpiDefaults } from '../src/provider.js';
 import { optionsFromEnv } from '../src/static-mode.js';
 import { HAS_MPI, NO_MPI_REASON } from './support/processes.js';
+
+/** The variables launchCommand reads, unset (a developer's own OMPI_MCA_* must not change the expectations). */
+const MCA_UNSET: Record<string, undefined> = {
+  FUTURES_MPIEXEC: undefined,
+  OMPI_MCA_oob_tcp_keepalive_time: undefined,
+  OMPI_MCA_oob_tcp_keepalive_intvl: undefined,
+  OMPI_MCA_oob_tcp_keepalive_probes: undefined,
+  OMPI_MCA_orte_abort_on_non_zero_status: undefined,
+  OMPI_MCA_orte_enable_recovery: undefined,
+};
+
+/** Runs `fn` with these environment variables set (undefined: unset), then restores them. */
+function withEnv(vars: Record<string, string | undefined>, fn: () => void): void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  apply(vars);
+  try {
+    fn();
+  } finally {
+    apply(saved);
+  }
+}
 
 describe('without the addon', () => {
   it('fails at use with what to install, not at import', async () => {
@@ -101,29 +129,78 @@ describe('options', () => {
   });
 });
 
+/** What Open MPI 4 (OpenRTE) gets by default: oob keepalive, and no teardown on a killed rank. */
+const OPEN_MPI_DEFAULTS = [
+  '--mca',
+  'oob_tcp_keepalive_time',
+  '5',
+  '--mca',
+  'oob_tcp_keepalive_intvl',
+  '3',
+  '--mca',
+  'oob_tcp_keepalive_probes',
+  '11',
+  '--mca',
+  'orte_abort_on_non_zero_status',
+  '0',
+];
+
 describe('CLI hooks', () => {
   it('launchCommand starts N workers, N + 1 ranks, with mpiexec (or FUTURES_MPIEXEC)', () => {
-    expect(cliHooks.launchCommand!(1, ['futures', 'run', 'app.js'])).toEqual([
-      'mpiexec',
-      '-n',
-      '2',
-      'futures',
-      'run',
-      'app.js',
-    ]);
-    // more ranks than cores on a workstation: Open MPI's mpiexec must be told to oversubscribe
-    const many = cliHooks.launchCommand!(10_000, ['node', 'x.js'])!;
-    expect(many.slice(0, 3)).toEqual(['mpiexec', '-n', '10001']);
-    const openMpi = /Open MPI|OpenRTE/.test(
-      spawnSync('mpiexec', ['--version'], { encoding: 'utf8' }).stdout ?? '',
-    );
-    expect(many.includes('--oversubscribe')).toBe(openMpi);
-    process.env.FUTURES_MPIEXEC = 'srun';
-    try {
+    // Open MPI 4 ("mpiexec (OpenRTE) 4.1.4") also gets oob keepalive and no teardown on a killed rank
+    const openRte = /OpenRTE/.test(spawnSync('mpiexec', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+    const defaults = openRte ? OPEN_MPI_DEFAULTS : [];
+    withEnv(MCA_UNSET, () => {
+      expect(cliHooks.launchCommand!(1, ['futures', 'run', 'app.js'])).toEqual([
+        'mpiexec',
+        '-n',
+        '2',
+        ...defaults,
+        'futures',
+        'run',
+        'app.js',
+      ]);
+      // more ranks than cores on a workstation: Open MPI's mpiexec must be told to oversubscribe
+      const many = cliHooks.launchCommand!(10_000, ['node', 'x.js'])!;
+      expect(many.slice(0, 3)).toEqual(['mpiexec', '-n', '10001']);
+      const openMpi = /Open MPI|OpenRTE/.test(
+        spawnSync('mpiexec', ['--version'], { encoding: 'utf8' }).stdout ?? '',
+      );
+      expect(many.includes('--oversubscribe')).toBe(openMpi);
+      expect(many.slice(-2)).toEqual(['node', 'x.js']);
+    });
+    withEnv({ ...MCA_UNSET, FUTURES_MPIEXEC: 'srun' }, () => {
       expect(cliHooks.launchCommand!(1, ['node', 'x.js'])).toEqual(['srun', '-n', '2', 'node', 'x.js']);
-    } finally {
-      delete process.env.FUTURES_MPIEXEC;
-    }
+    });
+    // FUTURES_MPIEXEC may be a command line: its options come first, and the user's own
+    // settings win over the defaults
+    withEnv({ ...MCA_UNSET, FUTURES_MPIEXEC: 'mpiexec --mca oob_tcp_keepalive_time 60' }, () => {
+      expect(cliHooks.launchCommand!(1, ['node', 'x.js'])).toEqual([
+        'mpiexec',
+        '--mca',
+        'oob_tcp_keepalive_time',
+        '60',
+        '-n',
+        '2',
+        ...(openRte ? ['--mca', 'orte_abort_on_non_zero_status', '0'] : []),
+        'node',
+        'x.js',
+      ]);
+    });
+  });
+
+  it('the Open MPI defaults leave alone what the user set (environment or launcher arguments)', () => {
+    const all = OPEN_MPI_DEFAULTS;
+    const abortOnly = ['--mca', 'orte_abort_on_non_zero_status', '0'];
+    expect(openMpiDefaults({})).toEqual(all);
+    // any keepalive setting leaves all three to the user
+    expect(openMpiDefaults({ OMPI_MCA_oob_tcp_keepalive_probes: '4' })).toEqual(abortOnly);
+    expect(openMpiDefaults({}, ['-mca', 'oob_tcp_keepalive_intvl', '1'])).toEqual(abortOnly);
+    expect(openMpiDefaults({ OMPI_MCA_orte_abort_on_non_zero_status: '1' })).toEqual(all.slice(0, 9));
+    expect(openMpiDefaults({}, ['--enable-recovery'])).toEqual(all.slice(0, 9));
+    expect(openMpiDefaults({}, ['--mca', 'orte_abort_on_non_zero_status', '1'])).toEqual(all.slice(0, 9));
+    // a value that happens to equal a name is not a setting
+    expect(openMpiDefaults({}, ['--hostfile', 'oob_tcp_keepalive_time'])).toEqual(all);
   });
 
   it('reads the launcher from the environment: a singleton is no server', () => {

@@ -4,15 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSpawnCount } from '../src/targets.js';
-import {
-  HAS_MPI,
-  mpiexec,
-  NO_MPI_REASON,
-  newTag,
-  run,
-  taggedProcesses,
-  untilGone,
-} from './support/processes.js';
+import { HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // How many workers spawn mode starts when the program does not say. Its own file: this test
 // process must not be an MPI singleton itself (the mpiexec it starts would inherit its job).
@@ -51,7 +43,7 @@ describe.skipIf(!HAS_MPI)(
         });
         expect(e.code, e.stderr).toBe(0);
         expect(e.json).toEqual({ numWorkers: 2, stats: 2, pids: 2 });
-        expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+        expect(await leftBehind(tag)).toEqual([]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

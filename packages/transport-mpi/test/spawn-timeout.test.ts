@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAS_MPI, NO_MPI_REASON, newTag, run, taggedProcesses, untilGone } from './support/processes.js';
+import { HAS_MPI, leftBehind, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // MPI cannot cancel MPI_Comm_spawn: when a worker never finishes MPI_Init (Open MPI 4.1 with
 // PMIx 4.2 does this now and then), the executor must still settle its futures, say why,
@@ -30,6 +30,6 @@ describe.skipIf(!HAS_MPI)(`spawn timeout${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`
     expect(out.second?.name).toBe('BrokenExecutorError');
     expect(out.second?.cause).toBe('MpiSpawnTimeoutError');
     expect(r.stderr).toMatch(/exiting without MPI_Finalize/);
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    expect(await leftBehind(tag)).toEqual([]);
   });
 });

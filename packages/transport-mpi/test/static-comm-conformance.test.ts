@@ -2,15 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  HAS_MPI,
-  mpiexec,
-  NO_MPI_REASON,
-  newTag,
-  run,
-  taggedProcesses,
-  untilGone,
-} from './support/processes.js';
+import { HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // Static and comm modes need this process's executors to live in rank 0 of an MPI job, which
 // a vitest worker cannot be. So each mode runs the conformance suite in an inner vitest that
@@ -44,7 +36,7 @@ async function runInnerSuite(mode: 'static' | 'comm'): Promise<void> {
   expect(report!.success).toBe(true);
   expect(r.code, r.stderr.slice(-2000)).toBe(0);
   // mpiexec, its daemon and all three ranks are gone.
-  expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  expect(await leftBehind(tag)).toEqual([]);
 }
 
 describe.skipIf(!HAS_MPI)(`conformance under mpiexec${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`, () => {

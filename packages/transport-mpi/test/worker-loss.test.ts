@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  alive,
-  HAS_MPI,
-  mpiexec,
-  NO_MPI_REASON,
-  newTag,
-  run,
-  taggedProcesses,
-  untilGone,
-} from './support/processes.js';
+import { alive, HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // A dead rank: the executor breaks (futures settle with BrokenExecutorError), the program
 // ends instead of hanging, and nothing it started is left behind. Each case runs in its own
@@ -40,7 +31,7 @@ describe.skipIf(!HAS_MPI)(`worker loss${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`, 
     }
     expect(out.later).toBe('BrokenExecutorError');
     expect(out.ms).toBeLessThan(10_000); // noticed by pid watch, not by the 30 s heartbeat timeout
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    expect(await leftBehind(tag)).toEqual([]);
     expect(out.pids.filter(alive)).toEqual([]);
   });
 
@@ -52,7 +43,7 @@ describe.skipIf(!HAS_MPI)(`worker loss${HAS_MPI ? '' : ` (${NO_MPI_REASON})`}`, 
     // Either the futures failed first (our message), or mpiexec tore the job down (its message).
     expect(`${r.stdout}\n${r.stderr}`).toMatch(/was lost|exited on signal 9|terminated/);
     expect(r.stdout).toContain('"phase":"killed"');
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    expect(await leftBehind(tag)).toEqual([]);
   });
 });
 
@@ -75,7 +66,7 @@ async function death(
   const r = await run(cmd, args, { env: { FUTURES_TEST_TAG: tag }, timeoutMs: 90_000 });
   if (launched) expect(r.signal).toBeNull();
   else expect(r.code, r.stderr).toBe(0);
-  expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+  expect(await leftBehind(tag)).toEqual([]);
   const out = r.json as Death;
   expect(out?.ms, r.stdout + r.stderr).toBeLessThan(5000); // not the 10 s of a rank that waits for MPI_Finalize
   return { out, output: r.stdout + r.stderr };
@@ -134,7 +125,7 @@ describe.skipIf(!HAS_MPI)(`no orphaned ranks${HAS_MPI ? '' : ` (${NO_MPI_REASON}
       expect(r.code, r.stderr).toBe(code);
       const { pids } = r.json as { pids: number[] };
       expect(pids).toHaveLength(2);
-      expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+      expect(await leftBehind(tag)).toEqual([]);
       expect(pids.filter(alive)).toEqual([]);
     });
   }
@@ -155,7 +146,7 @@ describe.skipIf(!HAS_MPI)(`no orphaned ranks${HAS_MPI ? '' : ` (${NO_MPI_REASON}
     expect(sent).toBe(true);
     expect(r.signal).toBe('SIGINT');
     const { pids } = JSON.parse(r.stdout.split('\n')[0]!) as { pids: number[] };
-    expect(await untilGone(() => taggedProcesses(tag))).toEqual([]);
+    expect(await leftBehind(tag)).toEqual([]);
     expect(pids.filter(alive)).toEqual([]);
   });
 });

@@ -96,8 +96,8 @@ export const ZMQ_OPTION_SPECS = {
     type: 'integer',
     min: 1024,
     default: MAX_MESSAGE_BYTES_DEFAULT,
-    legacyEnv: 'FUTURES_MAX_MESSAGE_BYTES',
-    description: 'largest message accepted from a peer (bytes)',
+    // FUTURES_MAX_MESSAGE_BYTES is now core's maxMessageBytes, which this transport follows too
+    description: "largest message accepted from a peer (bytes); the executor's maxMessageBytes when lower",
   },
 } as const satisfies { [K in keyof ZmqOptions]-?: OptionSpec };
 

@@ -31,6 +31,12 @@ export interface HelloInfo {
   pid: number;
   /** Set by workers this controller started itself, to tie the process to the session. */
   token?: string;
+  /**
+   * The largest message the worker's socket accepts (its --max-message-bytes). A controller
+   * whose own limit is larger refuses the worker: a bigger task frame would make libzmq drop
+   * the worker's connection, and the task would be lost. Absent from older workers.
+   */
+  maxMessageBytes?: number;
 }
 
 export interface WelcomeInfo {

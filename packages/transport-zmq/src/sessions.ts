@@ -26,6 +26,11 @@ export function workerName(s: Session): string {
 export class Sessions {
   readonly #byKey = new Map<string, Session>();
   readonly #byId = new Map<number, Session>();
+  /**
+   * Keys of recently ended sessions. A worker that dies (or is dropped) may have sent frames
+   * the controller reads only after it ended the session: those are expected, not news.
+   */
+  readonly #ended = new Set<string>();
   #waiters: (() => void)[] = [];
   /** Sessions that sent their first frame. */
   ready = 0;
@@ -40,6 +45,11 @@ export class Sessions {
 
   byId(workerId: number): Session | undefined {
     return this.#byId.get(workerId);
+  }
+
+  /** Whether `key` was a session that ended (recently: the last 4096 are remembered). */
+  ended(key: string): boolean {
+    return this.#ended.has(key);
   }
 
   all(): Session[] {
@@ -57,6 +67,8 @@ export class Sessions {
     if (this.#byKey.get(s.key) !== s) return false;
     this.#byKey.delete(s.key);
     this.#byId.delete(s.workerId);
+    this.#ended.add(s.key);
+    if (this.#ended.size > 4096) this.#ended.delete(this.#ended.values().next().value!);
     if (s.firstFrame) this.ready--;
     this.changed();
     return true;

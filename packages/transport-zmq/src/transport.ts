@@ -30,6 +30,9 @@ import { loadZmq } from './zmq-lib.js';
 /** Non-blocking reads every this many ms while the pool is idle (and does not keep the process alive). */
 const IDLE_POLL_MS = 50;
 
+/** Room left in maxMessageBytes for a frame's envelope (the peer's identity and the kind part). */
+const ENVELOPE_BYTES = 512;
+
 /**
  * The controller side: a ROUTER socket that workers' DEALERs connect to. Tracks membership
  * (join, leave, lost), starts local worker processes, and moves Frames; scheduling is core's.
@@ -69,9 +72,18 @@ export class ZmqTransport implements Transport {
   /** The address this machine's workers connect to. */
   connectAddress = '';
 
+  /** What core may put in one frame: zmq's own receive limit, less room for the envelope parts. */
+  readonly maxMessageBytes: number;
+
   constructor(ctx: TransportContext, opts: ResolvedZmqOptions) {
     this.#ctx = ctx;
-    this.#opts = opts;
+    // One limit: the executor's maxMessageBytes, when lower, is also what the sockets accept.
+    const limit = Math.min(
+      opts.maxMessageBytes,
+      (ctx.maxMessageBytes ?? Number.POSITIVE_INFINITY) + ENVELOPE_BYTES,
+    );
+    this.#opts = limit === opts.maxMessageBytes ? opts : { ...opts, maxMessageBytes: limit };
+    this.maxMessageBytes = Math.max(1, opts.maxMessageBytes - ENVELOPE_BYTES);
   }
 
   async start(handler: TransportHandler): Promise<number> {
@@ -266,10 +278,11 @@ export class ZmqTransport implements Transport {
     if (s === undefined) {
       if (kind === Kind.Hello) this.#hello(identity, key, parts[2], via);
       else if (kind !== Kind.Bye) {
-        this.#log.warn(
-          'unknown-peer',
-          `dropped a message (kind ${kind}) from a connection that has not joined`,
-        );
+        if (!this.#sessions.ended(key))
+          this.#log.warn(
+            'unknown-peer',
+            `dropped a message (kind ${kind}) from a connection that has not joined`,
+          );
         via.push([identity, kindPart(Kind.Reset)]);
       }
       return;
@@ -321,6 +334,19 @@ export class ZmqTransport implements Transport {
     }
     if (this.#stopping) {
       refuse(SHUTTING_DOWN);
+      return;
+    }
+    const limit = this.#opts.maxMessageBytes;
+    if (typeof info.maxMessageBytes === 'number' && info.maxMessageBytes < limit) {
+      this.#log.warn(
+        'limit',
+        `refused a worker on ${typeof info.host === 'string' ? info.host.slice(0, 255) : '?'} that accepts ` +
+          `messages of at most ${info.maxMessageBytes} bytes, below this pool's ${limit}`,
+      );
+      refuse(
+        `its --max-message-bytes (${info.maxMessageBytes}) is below the pool's message limit (${limit}): ` +
+          `start it with --max-message-bytes ${limit} or more, or lower the pool's maxMessageBytes`,
+      );
       return;
     }
     const workerId = this.#nextId;

@@ -27,7 +27,7 @@ export const WorkerExit = {
   JoinTimeout: 2,
   /** The controller vanished (connection lost, heartbeats stopped) or forgot this worker. */
   ControllerLost: 3,
-  /** The controller refused it (shutting down, other protocol version). */
+  /** The controller refused it (shutting down, other protocol version, a message limit below the pool's). */
   Refused: 4,
   /** The handshake failed: a different key, or CURVE on one side only. */
   AuthFailed: 5,
@@ -265,7 +265,7 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
       finish(WorkerExit.Failed, `cannot connect to ${options.connect}: ${(error as Error).message}`);
       return;
     }
-    const hello: HelloInfo = { v: PROTOCOL_VERSION, host: os.hostname(), pid: process.pid };
+    const hello: HelloInfo = { v: PROTOCOL_VERSION, host: os.hostname(), pid: process.pid, maxMessageBytes };
     if (options.token !== undefined) hello.token = options.token;
     queue.push([kindPart(Kind.Hello), jsonPart(hello)]);
 

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BrokenExecutorError, PoolExecutor, task, WorkerLostError } from '@futures/core';
@@ -8,6 +7,7 @@ import * as zeromq from 'zeromq';
 import { parseWorkerArgs } from '../src/cli-args.js';
 import { deriveKeys, keygen, parseKey, type ZmqTransport, zmq } from '../src/index.js';
 import { HoldGate } from './support/gate.js';
+import { curvePeer, freePort } from './support/peer.js';
 import { Proc } from './support/proc.js';
 
 // The transport on loopback with real worker processes: elastic membership, failures,
@@ -244,15 +244,6 @@ describe('membership', () => {
   );
 });
 
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 function hbArgs(): string[] {
   return [
     '--heartbeat-interval',
@@ -271,13 +262,7 @@ describe('hostile input', () => {
       maxWorkers: 2,
     });
     await p.bootup();
-    const keys = deriveKeys(parseKey(keyText, 'test'));
-    const peer = new zeromq.Dealer({
-      linger: 0,
-      curveServerKey: keys.server.publicKey,
-      curvePublicKey: keys.client.publicKey,
-      curveSecretKey: keys.client.secretKey,
-    });
+    const peer = curvePeer(keyText);
     const expected = [
       /unknown kind 99/,
       /frame without a head/,
@@ -399,6 +384,39 @@ describe('futures worker', () => {
     expect(w.stderr).toMatch(/a different key/);
     expect(p.stats().workers).toHaveLength(1);
     expect(await p.submit(echo, 'fine')).toBe('fine');
+  });
+
+  it('a worker whose --max-message-bytes is below the pool limit is refused (exit 4), not sent frames it would drop', async () => {
+    const port = await freePort();
+    const limit = 64 * 1024;
+    const p = pool({
+      transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }),
+      maxMessageBytes: limit,
+    });
+    await p.bootup();
+    const small = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '--max-message-bytes',
+      '4096',
+    ]);
+    expect((await small.waitExit()).code).toBe(4);
+    expect(small.stderr).toMatch(/--max-message-bytes \(4096\) is below the pool's message limit/);
+    expect(p.stats().workers).toHaveLength(1);
+    // a worker that accepts the pool's limit joins and serves
+    const enough = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '--max-message-bytes',
+      String(limit + 4096),
+    ]);
+    await expect.poll(() => p.stats().workers.length, { timeout: 60_000 }).toBe(2);
+    expect(await p.submit(echo, 'fine')).toBe('fine');
+    enough.kill();
   });
 
   it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { optionTypeError } from '../errors.js';
 import type { OptionSpec, TransportFactory } from '../transport/contract.js';
+import { MAX_MESSAGE_BYTES_DEFAULT } from '../transport/message-limit.js';
 import { findConfigFile } from './config-file.js';
 import { envNameOf, type Sourced, transportEnvSettings, validateOption } from './options.js';
 
@@ -24,6 +25,13 @@ export const CORE_OPTION_SPECS = {
     type: 'integer',
     min: 0,
     description: 'ms an aborted task may run on before its worker is replaced',
+  },
+  maxMessageBytes: {
+    type: 'integer',
+    min: 1024,
+    default: MAX_MESSAGE_BYTES_DEFAULT,
+    description:
+      "largest encoded arguments or result of one task, in bytes (lower of this and the transport's)",
   },
   cwd: { type: 'string', description: 'working directory of the workers' },
   env: {
@@ -54,6 +62,7 @@ export interface ResolvedConfig {
   retries: number;
   maxInFlight: number;
   abortGraceMs: number | null;
+  maxMessageBytes: number;
   cwd: string | null;
   env: Record<string, string> | null;
   execArgv: string[] | null;
@@ -150,6 +159,7 @@ export function resolveConfig(
     retries: (core('retries')?.value as number | undefined) ?? 0,
     maxInFlight: (core('maxInFlight')?.value as number | undefined) ?? DEFAULT_MAX_IN_FLIGHT,
     abortGraceMs: (core('abortGraceMs')?.value as number | undefined) ?? null,
+    maxMessageBytes: (core('maxMessageBytes')?.value as number | undefined) ?? MAX_MESSAGE_BYTES_DEFAULT,
     cwd: (core('cwd')?.value as string | undefined) ?? null,
     env: (env?.value as Record<string, string> | undefined) ?? null,
     execArgv: (execArgv?.value as string[] | undefined) ?? null,

@@ -54,6 +54,9 @@ export const tasks = {
   waitForAbort: task<typeof T.waitForAbort>(TASKS_URL, 'waitForAbort'),
   spinUntilFile: task<typeof T.spinUntilFile>(TASKS_URL, 'spinUntilFile'),
   chore: task<typeof T.chore>(TASKS_URL, 'chore'),
+  chaos: task<typeof T.chaos>(TASKS_URL, 'chaos'),
+  hugeResult: task<typeof T.hugeResult>(TASKS_URL, 'hugeResult'),
+  pid: task<typeof T.pid>(TASKS_URL, 'pid'),
   missingExport: task<() => void>(TASKS_URL, 'noSuchExport'),
   missingModule: task<() => void>(new URL('./no-such-module.js', TASKS_URL), 'default'),
 };

@@ -4,6 +4,7 @@ import { describe } from 'vitest';
 import { type ConformanceConfig, useSuiteContext } from './context.js';
 import { cancellationSuite } from './suites/cancellation.js';
 import { lifecycleSuite } from './suites/lifecycle.js';
+import { limitsSuite } from './suites/limits.js';
 import { mapSuite } from './suites/map.js';
 import { resultsSuite } from './suites/results.js';
 import { schedulingSuite } from './suites/scheduling.js';
@@ -12,6 +13,8 @@ import { waitingSuite } from './suites/waiting.js';
 export type { ConformanceConfig } from './context.js';
 export { TASKS_URL, tasks } from './context.js';
 export { Gate } from './gate.js';
+export { expectHugeResultLosesOnlyItsWorker } from './memory-limit.js';
+export { ip, ipMust, netnsUnavailable } from './netns.js';
 export { removeTempProjects, tempProject } from './temp-project.js';
 
 export function runConformanceSuite(config: ConformanceConfig): void {
@@ -23,5 +26,6 @@ export function runConformanceSuite(config: ConformanceConfig): void {
     describe('lifecycle, initializer, options', () => lifecycleSuite(ctx));
     describe('abort, deadlines, escalation', () => cancellationSuite(ctx));
     describe('placement, depth, stealing', () => schedulingSuite(ctx));
+    describe('message size limit', () => limitsSuite(ctx));
   });
 }

@@ -226,3 +226,34 @@ export async function chore(dir: string, name: string, mode: ChoreMode = { kind:
   }
   return me;
 }
+
+/**
+ * The chaos tests' task: item `i` ends its worker (exit code 3) the first time it runs when
+ * `i % dieEvery` is `dieEvery - 1` (a marker file in `dir` remembers "first time"); every
+ * other run spins on the CPU for `workMs` and returns `i * 3 + 1`.
+ */
+export function chaos(dir: string, i: number, dieEvery: number, workMs: number): number {
+  if (i % dieEvery === dieEvery - 1) {
+    const marker = path.join(dir, `died-${i}`);
+    if (!fs.existsSync(marker)) {
+      fs.writeFileSync(marker, String(process.pid));
+      process.exit(3);
+    }
+  }
+  const end = performance.now() + workMs;
+  let x = i;
+  while (performance.now() < end) x = (x * 31 + 7) % 1_000_003;
+  return i * 3 + 1 + (x < 0 ? 1 : 0);
+}
+
+/** Builds a result of `n` small objects: far more than a small worker heap holds. */
+export function hugeResult(n: number): { i: number; label: string }[] {
+  const out: { i: number; label: string }[] = [];
+  for (let i = 0; i < n; i++) out.push({ i, label: `item ${i}` });
+  return out;
+}
+
+/** The worker's process id. */
+export function pid(): number {
+  return process.pid;
+}

@@ -37,7 +37,8 @@ export abstract class JobLedger {
   protected admit(job: Job): void {
     if (this.#outstanding++ === 0) this.transport?.setActive(true);
     this.stats.submitted++;
-    job.future._onCancel = () => this.#cancelled(job);
+    job.onCancelled = this.#onCancelled; // shared: no closure per queued job
+    job.future._onCancel = job;
     this.queue.push(job);
   }
 
@@ -104,6 +105,8 @@ export abstract class JobLedger {
     const message = `worker ${workerId} was lost while it held this task: ${error.message}`;
     this.fail(job, new WorkerLostError(message, workerId, { cause: error }));
   }
+
+  readonly #onCancelled = (job: Job): void => this.#cancelled(job);
 
   #cancelled(job: Job): void {
     // Future.cancel() only reaches here while the job is queued; the queue skips it lazily.

@@ -32,6 +32,13 @@ export interface ExecutorCoreOptions {
    * result is discarded). @default undefined (never escalate)
    */
   abortGraceMs?: number;
+  /**
+   * Largest encoded arguments, or result, of one task in bytes (also of one frame). A task over
+   * it fails alone with MessageTooLargeError; its worker runs on. The transport's own ceiling
+   * applies when lower (zmq: FUTURES_ZMQ_MAX_MESSAGE_BYTES or `zmq({ maxMessageBytes })`).
+   * @default 4294967296 (4 GiB; Node's Buffer limit where lower)
+   */
+  maxMessageBytes?: number;
 }
 
 /**

@@ -106,6 +106,7 @@ export class PoolExecutor implements Executor {
       {
         maxInFlight: this.#config.maxInFlight,
         abortGraceMs: this.#config.abortGraceMs,
+        maxMessageBytes: this.#config.maxMessageBytes,
         init: {
           initializer,
           initargs: options.initargs ?? [],
@@ -282,6 +283,7 @@ export class PoolExecutor implements Executor {
       execArgv: this.#config.execArgv,
       options: {},
       workerRuntimeUrl: WORKER_RUNTIME_URL,
+      maxMessageBytes: this.#config.maxMessageBytes,
     });
     this.#transport = transport;
     this.#scheduler.attach(transport);

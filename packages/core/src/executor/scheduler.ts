@@ -1,5 +1,6 @@
 import { AbortError, BrokenExecutorError, SerializationError, TimeoutError } from '../errors.js';
-import { fromWireError } from '../serialization/errors-wire.js';
+import { fromWireError, isWireError } from '../serialization/errors-wire.js';
+import { MalformedFrameError } from '../serialization/malformed.js';
 import { resolvePendingInstances } from '../serialization/values.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
 import {
@@ -8,6 +9,7 @@ import {
   type Frame,
   TaskBatchWriter,
 } from '../transport/frame.js';
+import { checkLastEntry, fnLabel, messageTooLarge, NEXT_FRAME } from '../transport/message-limit.js';
 import type { FnDef, InitPayload } from '../transport/protocol.js';
 import type { FnRegistry } from './fn-registry.js';
 import type { Job } from './job.js';
@@ -22,6 +24,8 @@ export interface SchedulerSettings {
   maxInFlight: number;
   /** Escalation grace (ms) for aborted tasks; null: never replace the worker. */
   abortGraceMs: number | null;
+  /** The `maxMessageBytes` option: largest encoded arguments or result of one task (and frame). */
+  maxMessageBytes: number;
   init: Omit<InitPayload, 'workerId'>;
 }
 
@@ -49,6 +53,8 @@ export class Scheduler extends JobLedger implements TransportHandler {
   #dispatchScheduled = false;
   #rr = 0;
   #stopped = false;
+  /** The message size limit: the option, or the transport's ceiling when lower (set by attach). */
+  #maxBytes: number;
   readonly #onResult = (taskId: number, ok: boolean, value: unknown, runUs: number) =>
     this.#settle(taskId, ok, value, runUs);
   #resultSlot: WorkerSlot | null = null;
@@ -68,10 +74,12 @@ export class Scheduler extends JobLedger implements TransportHandler {
     events: SchedulerEvents,
   ) {
     super(events);
+    this.#maxBytes = settings.maxMessageBytes;
   }
 
   attach(transport: Transport): void {
     this.transport = transport;
+    this.#maxBytes = Math.min(this.settings.maxMessageBytes, transport.maxMessageBytes ?? Infinity);
     if (this.outstanding > 0) transport.setActive(true);
   }
 
@@ -162,7 +170,10 @@ export class Scheduler extends JobLedger implements TransportHandler {
     this.#slots.set(workerId, new WorkerSlot(workerId));
     this.transport!.send(
       workerId,
-      encodeControllerMessage({ type: 'init', init: { workerId, ...this.settings.init } }),
+      encodeControllerMessage({
+        type: 'init',
+        init: { workerId, ...this.settings.init, maxMessageBytes: this.#maxBytes },
+      }),
     );
   }
 
@@ -176,9 +187,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
       msg = decodeWorkerMessage(frame, this.#onResult);
       resolvePendingInstances(); // results of classes registered here get their class (before any callback runs)
     } catch (error) {
-      process.emitWarning(
-        `futures: dropped a malformed frame from worker ${workerId}: ${(error as Error).message}`,
-      );
+      this.stats.dropMalformed(workerId, error);
       return;
     } finally {
       this.#resultSlot = null;
@@ -190,6 +199,10 @@ export class Scheduler extends JobLedger implements TransportHandler {
     }
     switch (msg.type) {
       case 'ready':
+        if (slot.ready) {
+          this.stats.dropMalformed(workerId, new Error('a second ready from a worker already serving'));
+          break;
+        }
         slot.ready = true;
         slot.identity = { workerId, host: msg.ready.host, pid: msg.ready.pid };
         this.#ready.push(slot);
@@ -331,23 +344,29 @@ export class Scheduler extends JobLedger implements TransportHandler {
     }
     const batch = this.#batch;
     batch.begin(defs);
+    let sent = false;
     for (const job of jobs) {
       job.taskId = this.#nextTaskId;
       this.#nextTaskId = this.#nextTaskId >= 0xffffffff ? 1 : this.#nextTaskId + 1;
+      let bytes: number;
       try {
-        batch.add(job.taskId, job.fnId, job.mode, job.args);
+        bytes = this.#add(job);
+        if (bytes === NEXT_FRAME) {
+          // It fits alone, not beside the others: they go now, it starts the next frame.
+          this.transport!.send(slot.id, batch.finish());
+          sent = true;
+          batch.begin([]);
+          bytes = this.#add(job);
+        }
       } catch (error) {
         // Only this task fails: its arguments cannot travel.
-        slot.remove(job, now);
-        job.workerId = -1;
-        this.#scheduleDispatch(); // its place on the worker is free again
-        this.fail(
-          job,
-          new SerializationError(
-            `the task's arguments could not be serialized: ${(error as Error).message}`,
-            { cause: error },
-          ),
-        );
+        const message = `the task's arguments could not be serialized: ${(error as Error).message}`;
+        this.#failUnsent(slot, job, now, new SerializationError(message, { cause: error }));
+        continue;
+      }
+      if (bytes > 0) {
+        const fn = fnLabel(this.fns.specs[job.fnId]!);
+        this.#failUnsent(slot, job, now, messageTooLarge('arguments', fn, job.taskId, bytes, this.#maxBytes));
         continue;
       }
       job.sentAt = now;
@@ -361,14 +380,34 @@ export class Scheduler extends JobLedger implements TransportHandler {
       }
     }
     if (batch.count > 0) this.transport!.send(slot.id, batch.finish());
-    else for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
+    else if (!sent) for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
     slot.track();
+  }
+
+  /** Encodes a job's call into the batch; 0, or (taken out again) NEXT_FRAME or its size over the limit. */
+  #add(job: Job): number {
+    const batch = this.#batch;
+    const pos = batch.w.pos;
+    const nbufs = batch.bufs.length;
+    batch.add(job.taskId, job.fnId, job.mode, job.args);
+    return checkLastEntry(batch, pos, nbufs, this.#maxBytes);
+  }
+
+  /** A job placed on `slot` whose call cannot be sent: only it fails, and its place there is free again. */
+  #failUnsent(slot: WorkerSlot, job: Job, now: number, error: Error): void {
+    slot.remove(job, now);
+    job.workerId = -1;
+    this.#scheduleDispatch();
+    this.fail(job, error);
   }
 
   #settle(taskId: number, ok: boolean, value: unknown, runUs: number): void {
     const job = this.inflight.get(taskId);
     const slot = this.#resultSlot!;
     if (job === undefined || job.workerId !== slot.id) return;
+    // refused before anything changes: the frame is dropped and counted, the task stays in flight
+    if (!ok && !isWireError(value))
+      throw new MalformedFrameError('malformed frame: a failure without an error record');
     this.inflight.delete(taskId);
     const now = this.#frameTime;
     slot.remove(job, now);

@@ -25,6 +25,16 @@ export interface ExecutorStats {
   revokes: number;
   /** Unstarted tasks taken back from a worker and placed again. */
   stolen: number;
+  /**
+   * Frames from workers that were dropped because they could not be decoded (truncated,
+   * corrupted, of an unknown kind or the wrong shape) or made no sense (a second `ready`).
+   * Each drop is also said in a `FUTURES_MALFORMED_FRAME` warning, at most one a second.
+   * Results for tasks that are not in flight at that worker (late, duplicate or unknown
+   * task ids) are ignored without counting: a worker's late answer after an abort is normal.
+   * Always set by `stats()`; optional in the type only because progress messages
+   * (`futures:stats`, v1) from versions before it lack it.
+   */
+  malformedFrames?: number;
   /** Waiting in the controller's queue. */
   queued: number;
   /** Handed to workers and not yet finished (running, or committed behind a running task). */
@@ -42,7 +52,17 @@ export class StatsCounters {
   retried = 0;
   revokes = 0;
   stolen = 0;
+  malformedFrames = 0;
   startedAt = 0;
+  readonly #malformedLog = new RateLimitedWarning('FUTURES_MALFORMED_FRAME');
+
+  /** Counts a dropped frame and says so (rate-limited). */
+  dropMalformed(workerId: number, error: unknown): void {
+    this.malformedFrames++;
+    this.#malformedLog.warn(
+      `futures: dropped a malformed frame from worker ${workerId}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
 
   snapshot(
     queued: number,
@@ -65,6 +85,7 @@ export class StatsCounters {
       retried: this.retried,
       revokes: this.revokes,
       stolen: this.stolen,
+      malformedFrames: this.malformedFrames,
       queued,
       running,
       workers: slots.map((s) => ({
@@ -78,5 +99,31 @@ export class StatsCounters {
       })),
       uptimeMs: this.startedAt === 0 ? 0 : performance.now() - this.startedAt,
     };
+  }
+}
+
+/**
+ * A process warning said at most once per `intervalMs`; the ones held back in between are
+ * counted in the next ("N more since"), so a flood of bad input cannot flood the log.
+ */
+export class RateLimitedWarning {
+  #last = -Infinity;
+  #held = 0;
+
+  constructor(
+    readonly code: string,
+    readonly intervalMs = 1000,
+  ) {}
+
+  warn(message: string): void {
+    const now = performance.now();
+    if (now - this.#last < this.intervalMs) {
+      this.#held++;
+      return;
+    }
+    this.#last = now;
+    const more = this.#held > 0 ? ` (${this.#held} more like it since the last warning)` : '';
+    this.#held = 0;
+    process.emitWarning(`${message}${more}`, { type: 'FuturesWarning', code: this.code });
   }
 }

@@ -3,6 +3,8 @@
  * wire encoding. Kept free of allocation on the hot path: one Writer is reused per link.
  */
 
+import { MalformedFrameError } from './malformed.js';
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -124,7 +126,7 @@ export class Reader {
   }
 
   #need(n: number): void {
-    if (this.pos + n > this.end) throw new RangeError('truncated frame: read past its end');
+    if (this.pos + n > this.end) throw new MalformedFrameError('truncated frame: read past its end');
   }
 
   u8(): number {
@@ -162,7 +164,7 @@ export class Reader {
       if (b < 0x80) return result;
       mul *= 0x80;
     }
-    throw new RangeError('malformed frame: varuint too long');
+    throw new MalformedFrameError('malformed frame: varuint too long');
   }
 
   str(): string {

@@ -33,12 +33,37 @@ export interface WorkerIdentity {
 
 const MAX_CAUSE_DEPTH = 8;
 
+/**
+ * Whether a decoded value has the shape of a WireError (a frame's bytes decide it, so a
+ * malformed or hostile frame must be refused before anything is settled with it).
+ */
+export function isWireError(v: unknown, depth = 0): v is WireError {
+  if (typeof v !== 'object' || v === null || depth > MAX_CAUSE_DEPTH + 1) return false;
+  const w = v as Record<string, unknown>;
+  if (typeof w.isError !== 'boolean') return false;
+  if (!w.isError) return true; // only `value` is read
+  if (typeof w.name !== 'string' || typeof w.message !== 'string' || typeof w.stack !== 'string')
+    return false;
+  if (typeof w.props !== 'object' || w.props === null) return false;
+  if (w.cls !== undefined && typeof w.cls !== 'string') return false;
+  return w.cause === undefined || isWireError(w.cause, depth + 1);
+}
+
 function encodableOrString(v: unknown): unknown {
   if (v === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof v)) return v;
   try {
     return structuredClone(v);
   } catch {
+    return safeString(v);
+  }
+}
+
+/** String(v), or its tag when that throws (a null-prototype object, a throwing toString). */
+function safeString(v: unknown): string {
+  try {
     return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
   }
 }
 
@@ -47,7 +72,7 @@ export function toWireError(thrown: unknown, depth = 0): WireError {
     return {
       isError: false,
       name: 'Error',
-      message: String(thrown),
+      message: safeString(thrown),
       stack: '',
       props: {},
       value: encodableOrString(thrown),
@@ -63,9 +88,9 @@ export function toWireError(thrown: unknown, depth = 0): WireError {
   if (code !== undefined && !('code' in props)) props.code = encodableOrString(code);
   const out: WireError = {
     isError: true,
-    name: String(thrown.name),
-    message: String(thrown.message),
-    stack: String(thrown.stack ?? ''),
+    name: safeString(thrown.name),
+    message: safeString(thrown.message),
+    stack: safeString(thrown.stack ?? ''),
     props,
   };
   const cls = registeredNameOf(thrown);
@@ -126,7 +151,8 @@ function rebuild(wire: WireError): Error {
   hidden(error, 'stack', wire.stack || `${wire.name}: ${wire.message}`);
   for (const [key, value] of Object.entries(wire.props)) {
     if (key === 'name') continue;
-    (error as unknown as Record<string, unknown>)[key] = value;
+    // defined, not assigned: a `__proto__` prop from the wire must not replace the prototype
+    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: true });
   }
   if (wire.cause !== undefined)
     hidden(error, 'cause', wire.cause.isError ? rebuild(wire.cause) : wire.cause.value);

@@ -1,4 +1,5 @@
 import * as v8 from 'node:v8';
+import { MalformedFrameError } from './malformed.js';
 import { makeView, viewKind } from './views.js';
 
 /**
@@ -56,7 +57,8 @@ class OobDeserializer extends v8.Deserializer {
     if (mode === OOB_VIEW) {
       const index = this.readUint32();
       const bytes = this.oob[index];
-      if (bytes === undefined) throw new RangeError(`malformed frame: missing out-of-band buffer ${index}`);
+      if (bytes === undefined)
+        throw new MalformedFrameError(`malformed frame: missing out-of-band buffer ${index}`);
       return makeView(kind, bytes);
     }
     const len = this.readUint32();
@@ -72,8 +74,19 @@ export function serializeWithBuffers(value: unknown, oob: Uint8Array[]): Uint8Ar
   return s.releaseBuffer();
 }
 
+/** Reads a value; bytes v8 cannot read (damaged in transit, or hostile) throw MalformedFrameError. */
 export function deserializeWithBuffers(bytes: Uint8Array, oob: readonly Uint8Array[]): unknown {
-  const d = new OobDeserializer(bytes, oob);
-  d.readHeader();
-  return d.readValue();
+  try {
+    const d = new OobDeserializer(bytes, oob);
+    d.readHeader();
+    return d.readValue();
+  } catch (error) {
+    if (error instanceof MalformedFrameError) throw error;
+    throw new MalformedFrameError(
+      `malformed frame: v8 could not read a value: ${(error as Error)?.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { type Reader, Writer } from './buffer-io.js';
 import { registeredClass, registeredNameOf } from './classes.js';
+import { MalformedFrameError } from './malformed.js';
 import { deserializeWithBuffers, serializeWithBuffers } from './v8-fallback.js';
 import { makeView, viewKind } from './views.js';
 
@@ -37,6 +38,8 @@ enum Tag {
 }
 
 const MAX_DEPTH = 8;
+/** Deepest compact nesting a reader accepts: MAX_DEPTH, plus the frame's own levels (a chunk's argument lists). */
+const MAX_READ_DEPTH = MAX_DEPTH + 4;
 
 function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v);
@@ -59,6 +62,8 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
       }
       return;
     case 'string':
+      // UTF-8 cannot carry a lone surrogate (encodeInto writes U+FFFD): v8 keeps UTF-16 as is.
+      if (!isWellFormed(value)) break;
       w.u8(Tag.String);
       w.str(value);
       return;
@@ -75,8 +80,7 @@ export function writeValue(w: Writer, value: unknown, oob: Uint8Array[], depth =
       }
       if (depth < MAX_DEPTH) {
         if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
-          writeArray(w, value, oob, depth);
-          return;
+          if (writeArray(w, value, oob, depth)) return;
         }
         if (ArrayBuffer.isView(value)) {
           if (writeView(w, value, oob)) return;
@@ -134,7 +138,7 @@ function warnUnregistered(name: string): void {
  * (errors are not concerned: thrown ones keep their class, see errors-wire.ts).
  */
 function warnIfClassInstance(value: object): void {
-  if (value instanceof Error) return;
+  if (value instanceof Error || ArrayBuffer.isView(value)) return; // v8 keeps errors and views (Buffer too)
   const ctor = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
   if (typeof ctor !== 'function' || ctor === Object || seenConstructors.has(ctor)) return;
   seenConstructors.add(ctor); // each constructor is looked at once (Date, Map, ... come often)
@@ -148,13 +152,27 @@ function warnIfClassInstance(value: object): void {
   );
 }
 
-function writeArray(w: Writer, value: unknown[], oob: Uint8Array[], depth: number): void {
+/** A dense array (false, with nothing written: it has holes, which v8 keeps and this encoding cannot). */
+function writeArray(w: Writer, value: unknown[], oob: Uint8Array[], depth: number): boolean {
+  const start = w.pos;
+  const oobLen = oob.length;
   w.u8(Tag.Array);
   w.varuint(value.length);
   for (let i = 0; i < value.length; i++) {
-    // holes read as undefined, as the caller would see them
-    writeValue(w, value[i], oob, depth + 1);
+    const item = value[i];
+    if (item === undefined && !(i in value)) {
+      w.pos = start; // a hole (a sparse array: `new Array(1e9)` must not write 1e9 entries)
+      oob.length = oobLen;
+      return false;
+    }
+    writeValue(w, item, oob, depth + 1);
   }
+  return true;
+}
+
+/** String.prototype.isWellFormed (Node 20; ES2024, newer than this package's lib). */
+function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 function writePlainObject(
@@ -173,7 +191,7 @@ function writePlainObject(
   w.varuint(keys.length);
   for (const key of keys) {
     const desc = Object.getOwnPropertyDescriptor(value, key)!;
-    if (!('value' in desc)) {
+    if (!('value' in desc) || !isWellFormed(key)) {
       w.pos = start;
       oob.length = oobLen;
       return false;
@@ -196,7 +214,7 @@ function writeInstance(w: Writer, value: object, oob: Uint8Array[], depth: numbe
   w.varuint(keys.length);
   for (const key of keys) {
     const desc = Object.getOwnPropertyDescriptor(value, key)!;
-    if (!('value' in desc) || typeof desc.value === 'function') {
+    if (!('value' in desc) || typeof desc.value === 'function' || !isWellFormed(key)) {
       w.pos = start; // an accessor or a method of its own: not plain data
       oob.length = oobLen;
       return false;
@@ -245,8 +263,12 @@ function writeV8(w: Writer, value: unknown, oob: Uint8Array[]): void {
 }
 
 /** Reads one value written by writeValue; `oob` are the frame's out-of-band buffers. */
-export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
+export function readValue(r: Reader, oob: readonly Uint8Array[], depth = 0): unknown {
   const tag = r.u8();
+  // writeValue nests compact containers at most MAX_DEPTH deep (deeper goes to v8); a frame
+  // that nests deeper was not written by it, and must not exhaust the stack
+  if (depth > MAX_READ_DEPTH && (tag === Tag.Array || tag === Tag.Object || tag === Tag.Instance))
+    throw new MalformedFrameError('malformed frame: values nested deeper than any writer nests them');
   switch (tag) {
     case Tag.Undefined:
       return undefined;
@@ -264,17 +286,19 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
       return r.str();
     case Tag.Array: {
       const n = r.varuint();
-      if (n > r.end - r.pos) throw new RangeError('malformed frame: array longer than the frame');
+      if (n > r.end - r.pos) throw new MalformedFrameError('malformed frame: array longer than the frame');
       const out = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) out[i] = readValue(r, oob);
+      for (let i = 0; i < n; i++) out[i] = readValue(r, oob, depth + 1);
       return out;
     }
     case Tag.Object: {
       const n = r.varuint();
+      if (n * 2 > r.end - r.pos)
+        throw new MalformedFrameError('malformed frame: object longer than the frame');
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
         const key = r.str();
-        const v = readValue(r, oob);
+        const v = readValue(r, oob, depth + 1);
         if (key === '__proto__')
           Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
         else out[key] = v;
@@ -284,6 +308,8 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
     case Tag.Instance: {
       const name = r.str();
       const n = r.varuint();
+      if (n * 2 > r.end - r.pos)
+        throw new MalformedFrameError('malformed frame: instance longer than the frame');
       // Not registered here yet: a plain object for now, given its class by
       // resolvePendingInstances() once the module that registers it was imported (a worker
       // decodes a task's arguments before it imports the task's module).
@@ -296,7 +322,7 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
       for (let i = 0; i < n; i++) {
         const key = r.str();
         Object.defineProperty(out, key, {
-          value: readValue(r, oob),
+          value: readValue(r, oob, depth + 1),
           enumerable: true,
           writable: true,
           configurable: true,
@@ -320,13 +346,13 @@ export function readValue(r: Reader, oob: readonly Uint8Array[]): unknown {
     case Tag.V8:
       return deserializeWithBuffers(r.raw(r.varuint()), oob);
     default:
-      throw new RangeError(`malformed frame: unknown value tag ${tag}`);
+      throw new MalformedFrameError(`malformed frame: unknown value tag ${tag}`);
   }
 }
 
 function oobAt(oob: readonly Uint8Array[], i: number): Uint8Array {
   const b = oob[i];
-  if (b === undefined) throw new RangeError(`malformed frame: missing out-of-band buffer ${i}`);
+  if (b === undefined) throw new MalformedFrameError(`malformed frame: missing out-of-band buffer ${i}`);
   return b;
 }
 

@@ -36,6 +36,11 @@ export interface TransportContext {
   options: Readonly<Record<string, unknown>>;
   /** Where a worker loads the runtime from: `@futures/core/worker`'s file URL. */
   workerRuntimeUrl: string;
+  /**
+   * The executor's `maxMessageBytes`: no task's arguments or result beyond it are sent. A
+   * transport with a receive limit of its own may lower that to it. Absent: no limit given.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Callbacks from the transport to the executor (controller thread only). */
@@ -56,6 +61,12 @@ export interface TransportHandler {
 export interface Transport {
   /** Short name for messages (e.g. "shm"). */
   readonly name: string;
+  /**
+   * The largest frame (head plus buffers, in bytes) this transport carries, when it has a
+   * ceiling of its own (zmq: its receivers' limit). The executor's limit is the lower of
+   * this and its `maxMessageBytes` option. Optional: absent, only the option applies.
+   */
+  readonly maxMessageBytes?: number;
   /**
    * Starts (or starts accepting) workers; calls `handler.workerJoined` for each. Resolves
    * once starting is under way, with how many workers `bootup()` should wait for (MPI

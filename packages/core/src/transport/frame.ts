@@ -1,8 +1,9 @@
 import { Reader, Writer } from '../serialization/buffer-io.js';
-import type { WireError } from '../serialization/errors-wire.js';
+import { isWireError } from '../serialization/errors-wire.js';
+import { MalformedFrameError } from '../serialization/malformed.js';
 import { readValue, writeValue } from '../serialization/values.js';
 import {
-  type CallMode,
+  CallMode,
   type ControllerMessage,
   type FnDef,
   type FnSpec,
@@ -163,46 +164,65 @@ export function encodeWorkerMessage(msg: Exclude<WorkerMessage, { type: 'results
   }
 }
 
-/** Decodes a controller → worker frame (worker side). Throws RangeError on malformed input. */
+/** Decodes a controller → worker frame (worker side). Throws MalformedFrameError on malformed input. */
 export function decodeControllerMessage(frame: Frame): ControllerMessage {
   const r = new Reader(frame.head);
   const tag = r.u8();
+  let msg: ControllerMessage;
   switch (tag) {
     case MessageTag.Init:
-      return { type: 'init', init: readValue(r, frame.bufs) as InitPayload };
+      msg = { type: 'init', init: check(readValue(r, frame.bufs), isInitPayload, 'init') };
+      break;
     case MessageTag.Tasks: {
       const ndefs = r.varuint();
+      if (ndefs > r.end - r.pos) malformed('more function definitions than the frame holds');
       const defs: FnDef[] = [];
       for (let i = 0; i < ndefs; i++)
-        defs.push({ fnId: r.varuint(), spec: readValue(r, frame.bufs) as FnSpec });
+        defs.push({ fnId: r.varuint(), spec: check(readValue(r, frame.bufs), isFnSpec, 'function spec') });
       const n = r.u32();
+      if (n * MIN_ENTRY_BYTES > r.end - r.pos) malformed(`${n} calls claimed, more than the frame holds`);
       const calls: TaskCall[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const taskId = r.u32();
         const fnId = r.varuint();
         const mode = r.u8() as CallMode;
-        calls[i] = { taskId, fnId, mode, args: readValue(r, frame.bufs) as unknown[] };
+        if (mode !== CallMode.Single && mode !== CallMode.Chunk) malformed(`unknown call mode ${mode}`);
+        const args = readValue(r, frame.bufs);
+        if (!Array.isArray(args) || (mode === CallMode.Chunk && !args.every((a) => Array.isArray(a))))
+          malformed('call arguments are not an argument list');
+        calls[i] = { taskId, fnId, mode, args };
       }
-      return { type: 'tasks', defs, calls };
+      msg = { type: 'tasks', defs, calls };
+      break;
     }
     case MessageTag.Abort: {
-      const p = readValue(r, frame.bufs) as { taskId: number; reason: unknown };
-      return { type: 'abort', taskId: p.taskId, reason: p.reason };
+      const p = readValue(r, frame.bufs) as { taskId?: unknown; reason?: unknown } | null;
+      if (typeof p !== 'object' || p === null || typeof p.taskId !== 'number')
+        malformed('abort without a task id');
+      msg = { type: 'abort', taskId: p.taskId, reason: p.reason };
+      break;
     }
     case MessageTag.Stop:
-      return { type: 'stop' };
+      msg = { type: 'stop' };
+      break;
     case MessageTag.Revoke:
-      return { type: 'revoke', count: r.varuint() };
+      msg = { type: 'revoke', count: r.varuint() };
+      break;
     default:
-      throw new RangeError(`malformed frame: unknown controller message tag ${tag}`);
+      malformed(`unknown controller message tag ${tag}`);
   }
+  if (r.pos !== r.end) malformed(`${r.end - r.pos} bytes after the message`);
+  return msg;
 }
 
 export type ResultSink = (taskId: number, ok: boolean, value: unknown, runUs: number) => void;
 
 /**
  * Decodes a worker → controller frame (controller side). Results are streamed to `onResult`
- * without building a message object per task; other messages are returned.
+ * without building a message object per task; other messages are returned. Throws
+ * MalformedFrameError on malformed input, after streaming the results before the point
+ * where it went wrong (a sink may throw too, e.g. on a failure without a WireError: the
+ * scheduler checks that before it settles anything).
  */
 export function decodeWorkerMessage(
   frame: Frame,
@@ -210,28 +230,77 @@ export function decodeWorkerMessage(
 ): Exclude<WorkerMessage, { type: 'results' }> | null {
   const r = new Reader(frame.head);
   const tag = r.u8();
+  let msg: Exclude<WorkerMessage, { type: 'results' }> | null;
   switch (tag) {
     case MessageTag.Results: {
       const n = r.u32();
+      if (n * MIN_ENTRY_BYTES > r.end - r.pos) malformed(`${n} results claimed, more than the frame holds`);
       for (let i = 0; i < n; i++) {
         const taskId = r.u32();
-        const ok = r.u8() === 1;
+        const okByte = r.u8();
+        if (okByte > 1) malformed(`result status ${okByte}`);
         const runUs = r.varuint();
-        onResult(taskId, ok, readValue(r, frame.bufs), runUs);
+        onResult(taskId, okByte === 1, readValue(r, frame.bufs), runUs);
       }
-      return null;
+      msg = null;
+      break;
     }
     case MessageTag.Ready:
-      return { type: 'ready', ready: readValue(r, frame.bufs) as ReadyPayload };
+      msg = { type: 'ready', ready: check(readValue(r, frame.bufs), isReadyPayload, 'ready') };
+      break;
     case MessageTag.InitFailed:
-      return { type: 'init-failed', error: readValue(r, frame.bufs) as WireError };
+      msg = { type: 'init-failed', error: check(readValue(r, frame.bufs), isWireError, 'init-failed') };
+      break;
     case MessageTag.Revoked: {
       const n = r.varuint();
+      if (n * 4 > r.end - r.pos) malformed(`${n} task ids claimed, more than the frame holds`);
       const taskIds: number[] = [];
       for (let i = 0; i < n; i++) taskIds.push(r.u32());
-      return { type: 'revoked', taskIds };
+      msg = { type: 'revoked', taskIds };
+      break;
     }
     default:
-      throw new RangeError(`malformed frame: unknown worker message tag ${tag}`);
+      malformed(`unknown worker message tag ${tag}`);
   }
+  if (r.pos !== r.end) malformed(`${r.end - r.pos} bytes after the message`);
+  return msg;
+}
+
+/** The fewest bytes a call or result entry takes (id u32, a varuint, a byte, a value). */
+const MIN_ENTRY_BYTES = 7;
+
+function malformed(what: string): never {
+  throw new MalformedFrameError(`malformed frame: ${what}`);
+}
+
+function check<T>(v: unknown, ok: (v: unknown) => v is T, what: string): T {
+  if (!ok(v)) malformed(`${what} payload of the wrong shape`);
+  return v;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function isFnSpec(v: unknown): v is FnSpec {
+  if (!isRecord(v)) return false;
+  if (v.kind === 'module') return typeof v.module === 'string' && typeof v.exportName === 'string';
+  return v.kind === 'source' && typeof v.source === 'string' && typeof v.name === 'string';
+}
+
+function isInitPayload(v: unknown): v is InitPayload {
+  return (
+    isRecord(v) &&
+    typeof v.workerId === 'number' &&
+    (v.initializer === null || isFnSpec(v.initializer)) &&
+    Array.isArray(v.initargs) &&
+    (v.env === null || (isRecord(v.env) && Object.values(v.env).every((e) => typeof e === 'string'))) &&
+    (v.cwd === null || typeof v.cwd === 'string')
+  );
+}
+
+function isReadyPayload(v: unknown): v is ReadyPayload {
+  return (
+    isRecord(v) && typeof v.workerId === 'number' && typeof v.host === 'string' && typeof v.pid === 'number'
+  );
 }

@@ -39,6 +39,8 @@ export interface InitPayload {
   initargs: unknown[];
   env: Record<string, string> | null;
   cwd: string | null;
+  /** The message size limit (bytes) results are checked against; absent: MAX_MESSAGE_BYTES_DEFAULT. */
+  maxMessageBytes?: number;
 }
 
 export interface ReadyPayload {

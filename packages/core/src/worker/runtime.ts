@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { SerializationError, TaskLoadError } from '../errors.js';
+import { RateLimitedWarning } from '../executor/stats.js';
 import { toWireError } from '../serialization/errors-wire.js';
 import { resolvePendingInstances } from '../serialization/values.js';
 import type { AnyFunction } from '../task.js';
@@ -11,11 +12,19 @@ import {
   type Frame,
   ResultBatchWriter,
 } from '../transport/frame.js';
+import {
+  checkLastEntry,
+  MAX_MESSAGE_BYTES_DEFAULT,
+  messageTooLarge,
+  NEXT_FRAME,
+} from '../transport/message-limit.js';
 import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../transport/protocol.js';
 import { markWorker } from '../worker-context.js';
 import { loadFunction } from './load.js';
 import { abortTask, beginTask, endTask } from './task-context.js';
 import { isTypeScriptModule, registerTypeScriptFor } from './typescript.js';
+
+const malformedLog = new RateLimitedWarning('FUTURES_MALFORMED_FRAME');
 
 type Loaded = AnyFunction | Promise<AnyFunction> | Error;
 
@@ -92,6 +101,8 @@ class Runtime implements WorkerRuntime {
   /** The init message is being processed (an async initializer or its import is pending): not idle. */
   #initializing = false;
   readonly #results = new ResultBatchWriter();
+  /** Largest encoded result (and results frame), from the init message. */
+  #maxBytes = MAX_MESSAGE_BYTES_DEFAULT;
   #oldestUnsent = 0;
   #baseDir: string | null = null;
   /** This worker's id, from the init message. */
@@ -115,7 +126,16 @@ class Runtime implements WorkerRuntime {
 
   handle(frame: Frame): void {
     if (this.#closed) return;
-    const msg = decodeControllerMessage(frame);
+    let msg: ReturnType<typeof decodeControllerMessage>;
+    try {
+      msg = decodeControllerMessage(frame);
+    } catch (error) {
+      // a malformed frame is dropped and said (rate-limited); the worker keeps serving
+      malformedLog.warn(
+        `futures: dropped a malformed frame from the controller: ${(error as Error).message}`,
+      );
+      return;
+    }
     switch (msg.type) {
       case 'init':
         this.#initializing = true;
@@ -165,6 +185,7 @@ class Runtime implements WorkerRuntime {
   async #init(init: InitPayload): Promise<boolean> {
     const identity = { workerId: init.workerId, host: os.hostname(), pid: process.pid, threadId };
     this.#workerId = init.workerId;
+    this.#maxBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES_DEFAULT;
     try {
       if (init.env) Object.assign(process.env, init.env);
       if (init.cwd) {
@@ -314,7 +335,7 @@ class Runtime implements WorkerRuntime {
       endTask();
     }
     const took = performance.now() - started;
-    this.#addResult(call.taskId, ok, ok ? value : toWireError(value), took);
+    this.#addResult(call.taskId, ok, ok ? value : toWireError(value), took, fn);
     return took;
   }
 
@@ -340,11 +361,22 @@ class Runtime implements WorkerRuntime {
     return out;
   }
 
-  #addResult(taskId: number, ok: boolean, value: unknown, tookMs: number): void {
+  #addResult(taskId: number, ok: boolean, value: unknown, tookMs: number, fn?: AnyFunction): void {
     if (this.#results.count === 0) this.#oldestUnsent = performance.now();
     const runUs = Math.min(MAX_RUN_US, Math.round(tookMs * 1000));
+    const results = this.#results;
     try {
-      this.#results.add(taskId, ok, value, runUs);
+      let bytes = this.#addChecked(taskId, ok, value, runUs);
+      if (bytes === NEXT_FRAME) {
+        this.#flush(); // it fits alone, not beside the results before it
+        this.#oldestUnsent = performance.now();
+        bytes = this.#addChecked(taskId, ok, value, runUs);
+      }
+      if (bytes > 0) {
+        const name = fn?.name || 'an anonymous function';
+        const error = messageTooLarge('result', name, taskId, bytes, this.#maxBytes);
+        results.add(taskId, false, toWireError(error), runUs);
+      }
     } catch (error) {
       const what = ok ? 'result' : 'error';
       const failure = new SerializationError(
@@ -353,6 +385,15 @@ class Runtime implements WorkerRuntime {
       );
       this.#results.add(taskId, false, toWireError(failure), runUs);
     }
+  }
+
+  /** Encodes a result; 0, or (taken out again) NEXT_FRAME or its size over the limit. */
+  #addChecked(taskId: number, ok: boolean, value: unknown, runUs: number): number {
+    const results = this.#results;
+    const pos = results.w.pos;
+    const nbufs = results.bufs.length;
+    results.add(taskId, ok, value, runUs);
+    return checkLastEntry(results, pos, nbufs, this.#maxBytes);
   }
 
   #flush(): void {

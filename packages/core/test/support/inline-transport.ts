@@ -11,13 +11,15 @@ import { serveWorker, type WorkerRuntime } from '../../src/worker/index.js';
  * Core's own test transport: workers are runtimes in this same thread, and frames are
  * copied byte for byte on every hop (as a real medium would), delivered on a later
  * macrotask. It exercises every line of core; no test of a real transport uses it.
+ * The two hops are public (`toController`, `toWorker`) so a test can inject frames at the
+ * transport boundary (see test/fuzz/inject-transport.ts).
  */
 function copyFrame(frame: Frame): Frame {
   return { head: frame.head.slice(), bufs: frame.bufs.map((b) => b.slice()) };
 }
 
-class InlineTransport implements Transport {
-  readonly name = 'inline';
+export class InlineTransport implements Transport {
+  readonly name: string = 'inline';
   #handler: TransportHandler | null = null;
   readonly #workers = new Map<number, WorkerRuntime>();
   #nextId = 1;
@@ -34,12 +36,7 @@ class InlineTransport implements Transport {
   #spawn(): void {
     const id = this.#nextId++;
     const runtime = serveWorker({
-      send: (frame) => {
-        const copy = copyFrame(frame);
-        setImmediate(() => {
-          if (this.#workers.has(id)) this.#handler!.message(id, copy);
-        });
-      },
+      send: (frame) => this.toController(id, frame),
       close: () => {
         this.#workers.delete(id);
       },
@@ -48,9 +45,22 @@ class InlineTransport implements Transport {
     this.#handler!.workerJoined(id);
   }
 
-  send(workerId: number, frame: Frame): void {
+  /** A frame arrives at the controller as if worker `workerId` sent it. */
+  toController(workerId: number, frame: Frame): void {
+    const copy = copyFrame(frame);
+    setImmediate(() => {
+      if (this.#workers.has(workerId)) this.#handler!.message(workerId, copy);
+    });
+  }
+
+  /** A frame arrives at worker `workerId`'s runtime. */
+  toWorker(workerId: number, frame: Frame): void {
     const copy = copyFrame(frame);
     setImmediate(() => this.#workers.get(workerId)?.handle(copy));
+  }
+
+  send(workerId: number, frame: Frame): void {
+    this.toWorker(workerId, frame);
   }
 
   setActive(): void {}
@@ -73,14 +83,22 @@ class InlineTransport implements Transport {
   }
 }
 
-export function inline(): TransportFactory & { last: InlineTransport | null } {
+/** A factory for `T` that keeps the transport it made last. */
+export function factoryOf<T extends Transport>(
+  name: string,
+  make: (ctx: TransportContext) => T,
+): TransportFactory & { last: T | null } {
   const factory = {
-    name: 'inline',
-    last: null as InlineTransport | null,
+    name,
+    last: null as T | null,
     create(ctx: TransportContext) {
-      factory.last = new InlineTransport(ctx);
+      factory.last = make(ctx);
       return factory.last;
     },
   };
   return factory;
+}
+
+export function inline(): TransportFactory & { last: InlineTransport | null } {
+  return factoryOf('inline', (ctx) => new InlineTransport(ctx));
 }

@@ -59,6 +59,11 @@ export async function untilGone(check: () => number[], timeoutMs = 15_000): Prom
   }
 }
 
+/** The processes tagged `tag` still alive once they had time to go (none, when all is well). */
+export function leftBehind(tag: string): Promise<number[]> {
+  return untilGone(() => taggedProcesses(tag));
+}
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -1,24 +1,8 @@
-import { spawnSync } from 'node:child_process';
-
-function ip(args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
-function must(args: string[]): void {
-  const r = ip(args);
-  if (!r.ok) throw new Error(`ip ${args.join(' ')} failed: ${r.out}`);
-}
+import { ip, ipMust as must, netnsUnavailable as probeNetns } from '@futures/core/conformance';
 
 /** Why network namespaces cannot be used here, or null when they can (checked by making one). */
 export function netnsUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces are Linux-only';
-  if (process.getuid?.() !== 0) return 'creating network namespaces needs root';
-  const name = `fzprobe${process.pid}`;
-  const r = ip(['netns', 'add', name]);
-  if (!r.ok) return `ip netns add failed: ${r.out.trim()}`;
-  ip(['netns', 'del', name]);
-  return null;
+  return probeNetns('fzprobe');
 }
 
 /**
