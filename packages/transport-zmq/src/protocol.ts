@@ -78,3 +78,34 @@ export function plain(part: Buffer): Uint8Array {
  * a normal end for the worker (exit 0, nothing on stderr), not a refusal.
  */
 export const SHUTTING_DOWN = 'the pool is shutting down';
+
+/** Why a controller refuses a worker's Hello (the Goodbye reason and what to log), or null. */
+export function helloRefusal(
+  info: Partial<HelloInfo> | null,
+  maxMessageBytes: number,
+  stopping: boolean,
+): { reason: string; log?: { category: string; text: string } } | null {
+  if (info === null || info.v !== PROTOCOL_VERSION) {
+    return {
+      reason: `protocol version mismatch: the controller speaks version ${PROTOCOL_VERSION}`,
+      log: {
+        category: 'malformed',
+        text: 'refused a worker that speaks another protocol version (mixed package versions?)',
+      },
+    };
+  }
+  if (stopping) return { reason: SHUTTING_DOWN };
+  if (typeof info.maxMessageBytes === 'number' && info.maxMessageBytes < maxMessageBytes) {
+    const host = typeof info.host === 'string' ? info.host.slice(0, 255) : '?';
+    return {
+      reason:
+        `its --max-message-bytes (${info.maxMessageBytes}) is below the pool's message limit (${maxMessageBytes}): ` +
+        `start it with --max-message-bytes ${maxMessageBytes} or more, or lower the pool's maxMessageBytes`,
+      log: {
+        category: 'limit',
+        text: `refused a worker on ${host} that accepts messages of at most ${info.maxMessageBytes} bytes, below this pool's ${maxMessageBytes}`,
+      },
+    };
+  }
+  return null;
+}

@@ -13,16 +13,7 @@ import { LocalPool, type LocalWorker, type LocalWorkerSpec, localWorkerSpec } fr
 import { RateLimitedLog } from './log.js';
 import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
 import { PrivateSocketDir } from './private-dir.js';
-import {
-  type HelloInfo,
-  jsonPart,
-  Kind,
-  kindPart,
-  PROTOCOL_VERSION,
-  parseJsonPart,
-  plain,
-  SHUTTING_DOWN,
-} from './protocol.js';
+import { type HelloInfo, helloRefusal, jsonPart, Kind, kindPart, parseJsonPart, plain } from './protocol.js';
 import { type Session, Sessions, workerName } from './sessions.js';
 import { ZapHandler } from './zap.js';
 import { loadZmq } from './zmq-lib.js';
@@ -324,29 +315,10 @@ export class ZmqTransport implements Transport {
     const refuse = (reason: string): void => {
       via.push([identity, kindPart(Kind.Goodbye), reason]);
     };
-    if (info === null || info.v !== PROTOCOL_VERSION) {
-      this.#log.warn(
-        'malformed',
-        'refused a worker that speaks another protocol version (mixed package versions?)',
-      );
-      refuse(`protocol version mismatch: the controller speaks version ${PROTOCOL_VERSION}`);
-      return;
-    }
-    if (this.#stopping) {
-      refuse(SHUTTING_DOWN);
-      return;
-    }
-    const limit = this.#opts.maxMessageBytes;
-    if (typeof info.maxMessageBytes === 'number' && info.maxMessageBytes < limit) {
-      this.#log.warn(
-        'limit',
-        `refused a worker on ${typeof info.host === 'string' ? info.host.slice(0, 255) : '?'} that accepts ` +
-          `messages of at most ${info.maxMessageBytes} bytes, below this pool's ${limit}`,
-      );
-      refuse(
-        `its --max-message-bytes (${info.maxMessageBytes}) is below the pool's message limit (${limit}): ` +
-          `start it with --max-message-bytes ${limit} or more, or lower the pool's maxMessageBytes`,
-      );
+    const refusal = helloRefusal(info, this.#opts.maxMessageBytes, this.#stopping);
+    if (refusal !== null || info === null) {
+      if (refusal?.log !== undefined) this.#log.warn(refusal.log.category, refusal.log.text);
+      refuse(refusal?.reason ?? 'malformed hello');
       return;
     }
     const workerId = this.#nextId;

@@ -1,64 +1,31 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BrokenExecutorError, PoolExecutor, task, WorkerLostError } from '@futures/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BrokenExecutorError, task, WorkerLostError } from '@futures/core';
+import { describe, expect, it } from 'vitest';
 import * as zeromq from 'zeromq';
 import { parseWorkerArgs } from '../src/cli-args.js';
 import { deriveKeys, keygen, parseKey, type ZmqTransport, zmq } from '../src/index.js';
-import { HoldGate } from './support/gate.js';
-import { curvePeer, freePort } from './support/peer.js';
-import { Proc } from './support/proc.js';
-
-// The transport on loopback with real worker processes: elastic membership, failures,
-// hostile input, the worker command.
-const TASKS = new URL('./fixtures/tasks.mjs', import.meta.url).href;
-const WORKER_BIN = new URL('../bin/futures-zmq-worker.js', import.meta.url).pathname;
-const HB = { heartbeatInterval: 200, heartbeatTimeout: 1000 };
-const who = task<(i: number) => { i: number; pid: number; tag: string | null }>(TASKS, 'who');
-const hold = task<(socketPath: string, i: number) => { i: number; pid: number }>(TASKS, 'hold');
-const echo = task<<T>(v: T) => T>(TASKS, 'echo');
-const throwLater = task<(message: string) => string>(TASKS, 'throwLater');
-const echoOrHold = task<<T>(socketPath: string, heldIndex: number, i: number, value: T) => Promise<T>>(
+import {
+  dir,
+  echo,
+  echoOrHold,
+  HB,
+  hold,
+  keyFile,
+  keyText,
+  openGate,
+  pool,
   TASKS,
-  'echoOrHold',
-);
+  throwLater,
+  useHarness,
+  who,
+  workerProc,
+} from './support/harness.js';
+import { curvePeer, freePort } from './support/peer.js';
 
-let dir: string;
-let keyFile: string;
-let keyText: string;
-const pools: PoolExecutor[] = [];
-const procs: Proc[] = [];
-const gates: HoldGate[] = [];
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fz-test-'));
-  keyText = keygen();
-  keyFile = path.join(dir, 'cluster.key');
-  fs.writeFileSync(keyFile, `# test key\n${keyText}\n`, { mode: 0o600 });
-});
-afterEach(async () => {
-  for (const p of procs.splice(0)) p.kill();
-  await Promise.all(pools.splice(0).map((p) => p.shutdown({ cancelFutures: true }).catch(() => {})));
-  for (const g of gates.splice(0)) await g.close();
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-const pool = (options: ConstructorParameters<typeof PoolExecutor>[0]): PoolExecutor => {
-  const p = new PoolExecutor(options);
-  pools.push(p);
-  return p;
-};
-const workerProc = (args: string[]): Proc => {
-  const p = new Proc(process.execPath, [WORKER_BIN, ...args]);
-  procs.push(p);
-  return p;
-};
-const openGate = async (): Promise<HoldGate> => {
-  const g = await HoldGate.open();
-  gates.push(g);
-  return g;
-};
+// The transport on loopback with real worker processes: options and keys, elastic
+// membership, failures, hostile input (the worker command: worker-command.test.ts).
+useHarness();
 describe('options and keys', () => {
   it('rejects bad options at the call, naming the option', () => {
     expect(() => zmq({ bogus: 1 } as never)).toThrow(/unknown option "bogus"/);
@@ -369,76 +336,5 @@ describe('hostile input', () => {
     expect((await w.waitExit()).code).toBe(0); // it survived and left when released
     router.close();
     zap.close();
-  });
-});
-
-describe('futures worker', () => {
-  it('a worker with another cluster key gives up (exit 5) and the pool never counts it', async () => {
-    const port = await freePort();
-    const p = pool({ transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }) });
-    await p.bootup();
-    const other = path.join(dir, 'other.key');
-    fs.writeFileSync(other, `${keygen()}\n`, { mode: 0o600 });
-    const w = workerProc(['--connect', `tcp://127.0.0.1:${port}`, '--key-file', other]);
-    expect((await w.waitExit()).code).toBe(5);
-    expect(w.stderr).toMatch(/a different key/);
-    expect(p.stats().workers).toHaveLength(1);
-    expect(await p.submit(echo, 'fine')).toBe('fine');
-  });
-
-  it('a worker whose --max-message-bytes is below the pool limit is refused (exit 4), not sent frames it would drop', async () => {
-    const port = await freePort();
-    const limit = 64 * 1024;
-    const p = pool({
-      transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }),
-      maxMessageBytes: limit,
-    });
-    await p.bootup();
-    const small = workerProc([
-      '--connect',
-      `tcp://127.0.0.1:${port}`,
-      '--key-file',
-      keyFile,
-      '--max-message-bytes',
-      '4096',
-    ]);
-    expect((await small.waitExit()).code).toBe(4);
-    expect(small.stderr).toMatch(/--max-message-bytes \(4096\) is below the pool's message limit/);
-    expect(p.stats().workers).toHaveLength(1);
-    // a worker that accepts the pool's limit joins and serves
-    const enough = workerProc([
-      '--connect',
-      `tcp://127.0.0.1:${port}`,
-      '--key-file',
-      keyFile,
-      '--max-message-bytes',
-      String(limit + 4096),
-    ]);
-    await expect.poll(() => p.stats().workers.length, { timeout: 60_000 }).toBe(2);
-    expect(await p.submit(echo, 'fine')).toBe('fine');
-    enough.kill();
-  });
-
-  it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {
-    const help = workerProc(['--help']);
-    expect((await help.waitExit()).code).toBe(0);
-    expect(help.stdout).toMatch(/--connect/);
-    const none = workerProc([]);
-    expect((await none.waitExit()).code).toBe(1);
-    expect(none.stderr).toMatch(/--connect/);
-    const bad = path.join(dir, 'bad.key');
-    fs.writeFileSync(bad, 'not a key\n', { mode: 0o600 });
-    const badKey = workerProc(['--connect', 'tcp://127.0.0.1:9', '--key-file', bad]);
-    expect((await badKey.waitExit()).code).toBe(1);
-    expect(badKey.stderr).toMatch(/valid key/);
-    const lonely = workerProc([
-      '--connect',
-      'tcp://127.0.0.1:9',
-      '--key-file',
-      keyFile,
-      '--join-timeout',
-      '1',
-    ]);
-    expect((await lonely.waitExit()).code).toBe(2);
   });
 });

@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keygen, zmq } from '../src/index.js';
+import { dir, echo, HB, keyFile, pool, useHarness, workerProc } from './support/harness.js';
+import { freePort } from './support/peer.js';
+
+// `futures worker` (the futures-zmq-worker binary) against a loopback pool: refusals and exit codes.
+useHarness();
+describe('futures worker', () => {
+  it('a worker with another cluster key gives up (exit 5) and the pool never counts it', async () => {
+    const port = await freePort();
+    const p = pool({ transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }) });
+    await p.bootup();
+    const other = path.join(dir, 'other.key');
+    fs.writeFileSync(other, `${keygen()}\n`, { mode: 0o600 });
+    const w = workerProc(['--connect', `tcp://127.0.0.1:${port}`, '--key-file', other]);
+    expect((await w.waitExit()).code).toBe(5);
+    expect(w.stderr).toMatch(/a different key/);
+    expect(p.stats().workers).toHaveLength(1);
+    expect(await p.submit(echo, 'fine')).toBe('fine');
+  });
+
+  it('a worker whose --max-message-bytes is below the pool limit is refused (exit 4), not sent frames it would drop', async () => {
+    const port = await freePort();
+    const limit = 64 * 1024;
+    const p = pool({
+      transport: zmq({ localWorkers: 1, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }),
+      maxMessageBytes: limit,
+    });
+    await p.bootup();
+    const small = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '--max-message-bytes',
+      '4096',
+    ]);
+    expect((await small.waitExit()).code).toBe(4);
+    expect(small.stderr).toMatch(/--max-message-bytes \(4096\) is below the pool's message limit/);
+    expect(p.stats().workers).toHaveLength(1);
+    // a worker that accepts the pool's limit joins and serves
+    const enough = workerProc([
+      '--connect',
+      `tcp://127.0.0.1:${port}`,
+      '--key-file',
+      keyFile,
+      '--max-message-bytes',
+      String(limit + 4096),
+    ]);
+    await expect.poll(() => p.stats().workers.length, { timeout: 60_000 }).toBe(2);
+    expect(await p.submit(echo, 'fine')).toBe('fine');
+    enough.kill();
+  });
+
+  it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {
+    const help = workerProc(['--help']);
+    expect((await help.waitExit()).code).toBe(0);
+    expect(help.stdout).toMatch(/--connect/);
+    const none = workerProc([]);
+    expect((await none.waitExit()).code).toBe(1);
+    expect(none.stderr).toMatch(/--connect/);
+    const bad = path.join(dir, 'bad.key');
+    fs.writeFileSync(bad, 'not a key\n', { mode: 0o600 });
+    const badKey = workerProc(['--connect', 'tcp://127.0.0.1:9', '--key-file', bad]);
+    expect((await badKey.waitExit()).code).toBe(1);
+    expect(badKey.stderr).toMatch(/valid key/);
+    const lonely = workerProc([
+      '--connect',
+      'tcp://127.0.0.1:9',
+      '--key-file',
+      keyFile,
+      '--join-timeout',
+      '1',
+    ]);
+    expect((await lonely.waitExit()).code).toBe(2);
+  });
+});
