@@ -66,12 +66,19 @@ if (!/libmpich/.test(ldd)) {
 }
 const env = { FUTURES_MPI_ADDON: out, FUTURES_TRANSPORT: 'mpi' };
 const app = path.join('scripts', 'mpich-smoke-app.mjs');
+// UCX_MEM_LOG_LEVEL=info: UCX says "mmap installed events" when it patches libc's memory
+// functions, which races with V8's threads (native.ts turns the hooks off; checked below).
 const staticOut = step(
   `static mode under ${launcher}`,
   launcher,
   ['-n', '3', process.execPath, 'dist/run.js', app, 'static'],
-  env,
+  { ...env, UCX_MEM_LOG_LEVEL: 'info' },
 );
+if (/installed events/.test(staticOut)) {
+  console.error(staticOut);
+  console.error('mpich-check: FAILED: UCX installed its memory hooks (UCX_MEM_EVENTS=no was not applied)');
+  process.exit(1);
+}
 const commOut = step(
   `comm executor under ${launcher}`,
   launcher,

@@ -164,6 +164,7 @@ export function loadNative(): NativeAddon {
       `futures: the MPI transport's native addon is not built (${file} is missing; when the package was installed no MPI was found, or its build failed). Fix: ${INSTALL_HINT}.`,
     );
   }
+  turnOffUcxMemoryHooks();
   let addon: NativeAddon;
   try {
     addon = createRequire(import.meta.url)(file) as NativeAddon;
@@ -175,4 +176,19 @@ export function loadNative(): NativeAddon {
   }
   g[CACHE] = addon;
   return addon;
+}
+
+/**
+ * UCX (under MPICH's ch4:ucx device and Open MPI's ucx pml) rewrites the machine code of libc's
+ * mmap, munmap, madvise and brk when MPI starts ("bistro" memory hooks). Node's other threads
+ * (V8's compiler and garbage-collector helpers) call those functions at any moment, and a thread
+ * that runs into a half-written patch dies of SIGSEGV: seen here in 2 of 40 MPICH jobs on a
+ * loaded 2-core machine, and a race UCX's own hook test knows. The hooks serve only UCX's cache
+ * of RDMA memory registrations; without them UCX registers memory per transfer, and jobs stay
+ * correct. So unless the user chose (UCX_MEM_EVENTS or UCX_MEM_MMAP_HOOK_MODE set), they are
+ * turned off here, before the addon's load runs libucs's constructor, which reads these variables.
+ */
+function turnOffUcxMemoryHooks(): void {
+  if (process.env.UCX_MEM_EVENTS === undefined && process.env.UCX_MEM_MMAP_HOOK_MODE === undefined)
+    process.env.UCX_MEM_EVENTS = 'no';
 }
