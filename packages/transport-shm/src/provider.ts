@@ -1,6 +1,6 @@
 import type { TransportFactory, TransportProvider } from '@futures/core/transport';
-import { ShmTransport } from './controller.js';
 import { resolveShmOptions, SHM_OPTION_SPECS, type ShmOptions } from './options.js';
+import { ShmTransport } from './transport.js';
 
 /**
  * The shm transport as a factory for `new PoolExecutor({ transport: shm({ ... }) })`.

@@ -10,6 +10,7 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { Frame } from '@futures/core/transport';
 import type * as CoreWorker from '@futures/core/worker';
+import { Bell, lower, raise } from './bell.js';
 import { Inbox } from './inbox.js';
 import {
   CONTROL_BYTES,
@@ -22,33 +23,31 @@ import {
   type WorkerBootData,
 } from './layout.js';
 import { Outbox } from './outbox.js';
-import { waitAsync } from './util.js';
 
 const boot = workerData as WorkerBootData & { port: MessagePort };
 const ctl = new Int32Array(boot.link, 0, CONTROL_BYTES / 4);
-const bell = new Int32Array(boot.bell);
 const port = boot.port;
+/** Ours: the controller rings it for new frames or room. Its: we ring it the same way (bell.ts). */
+const myBell = new Bell(ctl, WORKER_BELL);
+const controllerBell = new Bell(new Int32Array(boot.bell), CTRL_BELL);
 
-function ring(arr: Int32Array, index: number): void {
-  Atomics.add(arr, index, 1);
-  Atomics.notify(arr, index);
-}
-
-// Wake the controller only when it announced it sleeps (one notify per sleep, coalesced).
 const outbox = new Outbox(
   boot.link,
   boot.ringBytes,
   'to-controller',
   ctl,
   port,
-  () => {
-    if (Atomics.exchange(bell, CTRL_WAITING, 0) !== 0) ring(bell, CTRL_BELL);
-  },
+  controllerBell.wakerFor(controllerBell.words, CTRL_WAITING),
   boot.largeResultBytes,
 );
-const inbox = new Inbox(boot.link, boot.ringBytes, 'to-worker', ctl, port, () => {
-  if (Atomics.exchange(ctl, CTRL_WANTS_SPACE, 0) !== 0) ring(bell, CTRL_BELL);
-});
+const inbox = new Inbox(
+  boot.link,
+  boot.ringBytes,
+  'to-worker',
+  ctl,
+  port,
+  controllerBell.wakerFor(ctl, CTRL_WANTS_SPACE),
+);
 
 const core = (await import(boot.runtimeUrl)) as typeof CoreWorker;
 // TypeScript task modules: tsx (the application's, an optional peer dependency) is registered
@@ -113,46 +112,46 @@ function loop(): void {
       return;
     }
     keepAlive.unref();
-    // Idle: sleep until the controller rings. Race reasoning: we read the bell, then store
-    // WORKER_WAITING = 1 (and WORKER_WANTS_SPACE when our writes wait for room), then
-    // re-check both rings. The controller stores HEAD (or TAIL) before it swaps the flag
-    // to 0 and bumps the bell. With sequentially consistent Atomics, either the re-check
-    // sees its bytes, or it sees our flag and bumps the bell after we read it, so
-    // Atomics.wait(bell, seen) returns at once or is notified: no lost wake-up.
-    const seen = Atomics.load(ctl, WORKER_BELL);
-    Atomics.store(ctl, WORKER_WAITING, 1);
-    if (!flushed) Atomics.store(ctl, WORKER_WANTS_SPACE, 1);
-    if (inbox.available() || (!flushed && outbox.canProgress())) {
-      Atomics.store(ctl, WORKER_WAITING, 0);
+    // Idle: block this thread until the controller rings (no event loop work is pending).
+    const seen = prepareSleep(!flushed);
+    if (seen === null) {
+      lower(ctl, WORKER_WAITING);
       continue;
     }
-    Atomics.wait(ctl, WORKER_BELL, seen);
+    myBell.sleep(seen);
   }
 }
 
 /**
+ * Asks the controller to ring us for new frames (and for room when `wantsSpace`: our writes
+ * wait for it), then looks again; the bell value to sleep on, or null when work is here.
+ */
+function prepareSleep(wantsSpace: boolean): number | null {
+  return myBell.prepareSleep(
+    () => {
+      raise(ctl, WORKER_WAITING);
+      if (wantsSpace) raise(ctl, WORKER_WANTS_SPACE);
+    },
+    () => inbox.available() || (wantsSpace && outbox.canProgress()),
+  );
+}
+
+/**
  * Tasks are pending (async ones wait on timers or I/O): keep the event loop running and
- * get woken for new frames or room by a waitAsync on the same bell, with the same flag
- * protocol as in loop(). The controller notifies every waiter, so a stale waitAsync
- * never absorbs the wake-up meant for a later Atomics.wait.
+ * get woken for new frames or room by a waitAsync on the same bell, with the same
+ * announcement as in loop() (a stale waitAsync cannot absorb a later ring: bell.ts).
  */
 function armAsync(wantsSpace: boolean): void {
   keepAlive.ref();
   if (asyncArmed) return;
-  const seen = Atomics.load(ctl, WORKER_BELL);
-  Atomics.store(ctl, WORKER_WAITING, 1);
-  if (wantsSpace) Atomics.store(ctl, WORKER_WANTS_SPACE, 1);
-  if (inbox.available() || (wantsSpace && outbox.canProgress())) {
-    schedule();
-    return;
-  }
-  const r = waitAsync(ctl, WORKER_BELL, seen);
-  if (!r.async) {
-    schedule(); // 'not-equal': the bell moved since we read it
+  const seen = prepareSleep(wantsSpace);
+  const rung = seen === null ? null : myBell.sleepAsync(seen);
+  if (rung === null) {
+    schedule(); // work arrived, or the bell moved since we read it
     return;
   }
   asyncArmed = true;
-  void r.value.then(() => {
+  void rung.then(() => {
     asyncArmed = false;
     schedule();
   });

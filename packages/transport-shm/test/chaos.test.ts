@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { PoolExecutor } from '@futures/core';
 import { tasks } from '@futures/core/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ShmTransport } from '../src/controller.js';
+import type { ShmTransport } from '../src/transport.js';
 import { tracked } from './support.js';
 
 // Chaos: 2,000 tasks at once with retries: 3 on 2 workers, 2% of which end their worker

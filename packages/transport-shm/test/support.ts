@@ -1,7 +1,7 @@
 import { task } from '@futures/core';
 import type { TransportContext, TransportFactory } from '@futures/core/transport';
-import type { ShmTransport } from '../src/controller.js';
 import { type ShmOptions, shm } from '../src/index.js';
+import type { ShmTransport } from '../src/transport.js';
 import type * as T from './fixtures/tasks.mjs';
 
 export const TASKS_URL = new URL('./fixtures/tasks.mjs', import.meta.url);

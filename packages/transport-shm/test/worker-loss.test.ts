@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PoolExecutor, WorkerLostError } from '@futures/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ShmTransport } from '../src/controller.js';
+import type { ShmTransport } from '../src/transport.js';
 import { tasks, tracked } from './support.js';
 
 const pools: PoolExecutor[] = [];

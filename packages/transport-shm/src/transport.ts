@@ -1,5 +1,7 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
+import { Bell, raise } from './bell.js';
+import { WorkerExitError } from './errors.js';
 import { Inbox } from './inbox.js';
 import {
   CONTROL_BYTES,
@@ -14,7 +16,6 @@ import {
 } from './layout.js';
 import type { ResolvedShmOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { WorkerExitError, waitAsync } from './util.js';
 
 /** The compiled worker entry (under vitest this module runs from src/, the entry from dist/). */
 const WORKER_ENTRY = import.meta.url.endsWith('.ts')
@@ -44,34 +45,31 @@ class Link {
   ) {
     const ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
     this.ctl = ctl;
-    // Our writes wake the worker only if it announced it is waiting (WORKER_WAITING),
-    // and the exchange makes one notify serve every frame until it sleeps again.
+    // The worker's bell rings when it sleeps waiting for frames, or for room (bell.ts).
+    const workerBell = new Bell(ctl, WORKER_BELL);
     this.outbox = new Outbox(
       sab,
       ringBytes,
       'to-worker',
       ctl,
       port,
-      () => {
-        if (Atomics.exchange(ctl, WORKER_WAITING, 0) !== 0) ring(ctl, WORKER_BELL);
-      },
+      workerBell.wakerFor(ctl, WORKER_WAITING),
       // Arguments always go through the ring: the controller's copy then lands in the
       // ring's warm memory, and the fresh memory for the worker's copy is the worker's work.
       Number.POSITIVE_INFINITY,
     );
-    this.inbox = new Inbox(sab, ringBytes, 'to-controller', ctl, port, () => {
-      if (Atomics.exchange(ctl, WORKER_WANTS_SPACE, 0) !== 0) ring(ctl, WORKER_BELL);
-    });
+    this.inbox = new Inbox(
+      sab,
+      ringBytes,
+      'to-controller',
+      ctl,
+      port,
+      workerBell.wakerFor(ctl, WORKER_WANTS_SPACE),
+    );
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
   }
-}
-
-/** Bumps a doorbell and wakes every thread (and waitAsync) waiting on it. */
-function ring(arr: Int32Array, index: number): void {
-  Atomics.add(arr, index, 1);
-  Atomics.notify(arr, index);
 }
 
 /**
@@ -84,7 +82,7 @@ export class ShmTransport implements Transport {
   readonly #ctx: TransportContext;
   readonly #opts: ResolvedShmOptions;
   readonly #links = new Map<number, Link>();
-  readonly #bell = new Int32Array(new SharedArrayBuffer(CTRL_BELL_BYTES));
+  readonly #bell = new Bell(new Int32Array(new SharedArrayBuffer(CTRL_BELL_BYTES)), CTRL_BELL);
   #handler: TransportHandler | null = null;
   #nextId = 1;
   #active = false;
@@ -132,14 +130,10 @@ export class ShmTransport implements Transport {
     const link = this.#links.get(workerId);
     if (link === undefined || link.gone) return; // lost: the executor already failed or requeued its tasks
     link.outbox.send(frame);
-    if (link.outbox.pending) {
-      // The ring is full: ask the worker to ring us when it frees room. The flag is set
-      // before the re-check; the worker stores TAIL before it swaps the flag, so either we
-      // see the room now or it sees the flag (sequentially consistent Atomics).
-      Atomics.store(link.ctl, CTRL_WANTS_SPACE, 1);
-      if (link.outbox.canProgress()) this.#scheduleDrain();
-      else if (!this.#waiting) this.#scheduleDrain();
-    }
+    // The ring is full: ask the worker for room. When we are not asleep on the bell, a drain
+    // is due anyway and sleeps with the same request (#drain); when we are, the raised flag
+    // makes the worker ring us once it frees room.
+    if (link.outbox.pending && (this.#askForRoom(link) || !this.#waiting)) this.#scheduleDrain();
   }
 
   setActive(active: boolean): void {
@@ -195,7 +189,7 @@ export class ShmTransport implements Transport {
     clearTimeout(timer);
     this.#stopped = true;
     // Settle our own pending waitAsync so nothing is left waiting on the bell.
-    ring(this.#bell, CTRL_BELL);
+    this.#bell.ring();
   }
 
   #spawn(): Link {
@@ -207,7 +201,7 @@ export class ShmTransport implements Transport {
     const link = new Link(id, sab, ringBytes, port1);
     const boot: WorkerBootData & { port: MessagePort } = {
       link: sab,
-      bell: this.#bell.buffer as SharedArrayBuffer,
+      bell: this.#bell.words.buffer as SharedArrayBuffer,
       ringBytes,
       runtimeUrl: this.#ctx.workerRuntimeUrl,
       typescript: this.#opts.typescript,
@@ -255,6 +249,16 @@ export class ShmTransport implements Transport {
     this.#handler!.workerLost(link.id, reason);
   }
 
+  /**
+   * A worker thread keeps the process alive only while the executor has work (active), is
+   * starting it (not yet connected) or stopping. Safe on Node 20 because nothing here ever
+   * listens on the Worker's own message port: Worker.ref()/unref() toggle its handle and that
+   * port together, and a 'message' listener added after unref() would ref the port again and
+   * keep the process alive for good (nodejs/node#53036, closed as won't fix). Frames travel
+   * through the rings and our own MessageChannel, whose port1 is unref'd once at spawn and read
+   * only with receiveMessageOnPort (no listener), so it never holds the loop either.
+   * test/process.test.ts checks both directions.
+   */
   #updateRefs(): void {
     for (const link of this.#links.values()) {
       const ref = this.#active || this.#stopping || !link.connected;
@@ -290,41 +294,43 @@ export class ShmTransport implements Transport {
   }
 
   /**
-   * Reads every link, writes what waits, then sleeps on the controller bell. Race
-   * reasoning for the sleep: we read the bell, then store CTRL_WAITING = 1 (and
-   * CTRL_WANTS_SPACE on links with pending writes), then re-check every ring. A worker
-   * stores HEAD (or TAIL) before it swaps the flag to 0 and bumps the bell. With
-   * sequentially consistent Atomics either our re-check sees its bytes, or it sees our
-   * flag and bumps the bell after we read it, so waitAsync(bell, seen) cannot sleep
-   * through it: it resolves at once ('not-equal', possibly synchronously: then we drain
-   * again) or is notified.
+   * Asks `link`'s worker to ring us when it frees room in the to-worker ring (raised before
+   * the re-check, as bell.ts explains). True when there is room already.
+   */
+  #askForRoom(link: Link): boolean {
+    raise(link.ctl, CTRL_WANTS_SPACE);
+    return link.outbox.canProgress();
+  }
+
+  /**
+   * Reads every link, writes what waits, then sleeps on the controller bell until a worker
+   * rings it (the wake-up protocol and why it loses no ring: bell.ts). Never blocks: the
+   * sleep is a waitAsync.
    */
   #drain(): void {
     if (this.#stopped || this.#handler === null) return;
     for (const link of this.#links.values()) if (!link.gone) this.#pollLink(link);
     if (this.#stopped || this.#waiting) return;
-    const seen = Atomics.load(this.#bell, CTRL_BELL);
-    Atomics.store(this.#bell, CTRL_WAITING, 1);
-    let again = false;
-    for (const link of this.#links.values()) {
-      if (link.gone) continue;
-      if (link.inbox.available()) again = true;
-      if (link.outbox.pending) {
-        Atomics.store(link.ctl, CTRL_WANTS_SPACE, 1);
-        if (link.outbox.canProgress()) again = true;
-      }
-    }
-    if (again) {
-      // More arrived meanwhile: let microtasks (settled futures, new dispatches) run first.
+    const seen = this.#bell.prepareSleep(
+      () => raise(this.#bell.words, CTRL_WAITING),
+      () => {
+        let work = false;
+        for (const link of this.#links.values()) {
+          if (link.gone) continue;
+          if (link.inbox.available()) work = true;
+          if (link.outbox.pending && this.#askForRoom(link)) work = true;
+        }
+        return work;
+      },
+    );
+    // Work arrived meanwhile, or the bell moved since we read it: drain again, after the
+    // microtasks (settled futures, new dispatches) have run.
+    const rung = seen === null ? null : this.#bell.sleepAsync(seen);
+    if (rung === null) {
       this.#scheduleDrain();
       return;
     }
-    const r = waitAsync(this.#bell, CTRL_BELL, seen);
-    if (!r.async) {
-      this.#scheduleDrain(); // the bell moved since we read it
-      return;
-    }
     this.#waiting = true;
-    void r.value.then(this.#onBell);
+    void rung.then(this.#onBell);
   }
 }
