@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # System packages the transports and their tests need (OpenMPI is the default MPI;
 # MPICH is installed beside it to prove the addon builds against it too). With --bench,
 # also the Python peers the benchmarks compare against (mpi4py.futures, Dask).
-APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2 procps)
+APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2 procps chromium fonts-dejavu-core)
 if [ "${1:-}" = "--bench" ]; then APT_PACKAGES+=(python3-mpi4py python3-numpy python3-distributed); fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -10,6 +10,7 @@ export const PACKAGE_NAMES = [
   '@futures/transport-zmq',
   '@futures/transport-mpi',
   '@futures/cli',
+  '@futures/dashboard',
 ] as const;
 export type PackageName = (typeof PACKAGE_NAMES)[number];
 

@@ -151,10 +151,22 @@ function projectSuite(pm: PackageManager): void {
         fs.writeFileSync(path.join(dir(), 'readme-example.mjs'), example.code);
         const r = await node(['readme-example.mjs']);
         expectSuccess(r);
-        expect(r.stderr, describeResult(r)).toBe('');
+        // the dashboard says its address on stderr (one line); nothing else may appear there
+        const stderr =
+          name === '@futures/dashboard'
+            ? r.stderr.replace(/^futures: dashboard at http:\/\/127\.0\.0\.1:\d+\/ \(loopback only\)\n/, '')
+            : r.stderr;
+        expect(stderr, describeResult(r)).toBe('');
         expect(r.stdout.trim()).toBe(example.prints);
       });
     }
+
+    it('the dashboard serves its page, script and ECharts from the installed package', async () => {
+      const r = await node(['dashboard.mjs']);
+      expectSuccess(r);
+      const ok = { status: 200, bytes: 'many' };
+      expect(lastJson(r)).toEqual({ '/': ok, 'assets/app.js': ok, 'assets/echarts.min.js': ok });
+    });
 
     it('CommonJS program (require) on shm', async () => {
       const r = await node(['app.cjs']);
@@ -165,7 +177,7 @@ function projectSuite(pm: PackageManager): void {
     it('every public entry point imports at run time', async () => {
       const r = await node(['entries.mjs']);
       expectSuccess(r);
-      expect(lastJson(r)).toEqual({ checked: 8, problems: [] });
+      expect(lastJson(r)).toEqual({ checked: 9, problems: [] });
     });
 
     it('futures info exits 0 and finds the three transports', async () => {

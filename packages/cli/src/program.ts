@@ -10,6 +10,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) {
+    throw new InvalidArgumentError(`expected a port number (0 for a free one), got "${value}"`);
+  }
+  return n;
+}
+
 function transportName(value: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(value)) {
     throw new InvalidArgumentError(`expected a transport name such as shm, mpi or zmq, got "${value}"`);
@@ -33,6 +41,7 @@ Environment set for the program:
   FUTURES_<T>_<OPTION>    from -o option=value for transport T's (-o ringBytes=65536: FUTURES_SHM_RING_BYTES)
   FUTURES_TRANSPORT_PATH  gets this CLI's directory, so transports installed beside the CLI load
   FUTURES_PROGRESS        with --progress: the program's executors report their stats to the CLI
+  FUTURES_DASHBOARD       from --dashboard[=PORT]: 1 (a free port) or the port
 
 With a transport that has a launcher (mpi), -n N starts the launcher with N+1 ranks
 (mpiexec -n N+1) running "futures run" in every rank: rank 0 runs the program, the other N
@@ -47,6 +56,7 @@ Examples:
   futures run app.js
   futures run --transport=shm -n 4 --progress sweep.ts --steps 100
   futures run --transport=mpi -n 8 app.js
+  futures run --dashboard=8787 -n 4 app.js
   futures run -m my-package/tool --verbose
   futures run -c "console.log(process.argv.slice(2))" a b`;
 
@@ -107,6 +117,11 @@ export function createProgram(
         'milliseconds between plain progress lines (default: 1000)',
       ).argParser(positiveInt),
     )
+    .option(
+      '--dashboard',
+      'serve a live dashboard of the executors in the browser (--dashboard=PORT for a fixed port; needs @futures/dashboard)',
+    )
+    .addOption(new Option('--dashboard-port <port>').argParser(portNumber).hideHelp())
     .option('--config <file>', 'configuration file to use instead of futures.config.json')
     .addOption(
       new Option('-m, --module <module>', 'run a module resolved from the current directory').conflicts(
@@ -207,6 +222,7 @@ const RUN_VALUE_OPTIONS = new Set([
   '--workers',
   '--config',
   '--progress-interval',
+  '--dashboard-port',
   '-o',
   '--option',
 ]);
@@ -234,6 +250,26 @@ export function splitProgramTail(argv: readonly string[]): { head: string[]; tai
 }
 
 /**
+ * `futures run --dashboard=PORT`: a flag with an optional value, which commander would take
+ * from the next word (`--dashboard app.js`); the `=PORT` form becomes `--dashboard-port PORT`.
+ * Only the run options before the program are looked at.
+ */
+export function expandDashboardFlag(argv: readonly string[]): string[] {
+  const out = [...argv];
+  if (out[0] !== 'run') return out;
+  for (let i = 1; i < out.length; i++) {
+    const t = out[i]!;
+    if (t === '--') break;
+    if (t.startsWith('--dashboard=')) {
+      out.splice(i, 1, '--dashboard', '--dashboard-port', t.slice('--dashboard='.length));
+      i += 2;
+    } else if (RUN_VALUE_OPTIONS.has(t)) i++;
+    else if (!t.startsWith('-')) break;
+  }
+  return out;
+}
+
+/**
  * Runs the CLI with the arguments after `futures`; resolves with the exit status, or null when
  * the program runs in this process and the process must end by itself.
  */
@@ -242,7 +278,9 @@ export async function main(argv: readonly string[]): Promise<number | null> {
     process.stderr.write("futures: missing command: run, worker, keygen or info (see 'futures --help')\n");
     return 2;
   }
-  const { head, tail } = splitProgramTail(argv);
+  const split = splitProgramTail(argv);
+  const head = expandDashboardFlag(split.head);
+  const tail = split.tail;
   let status: number | null = 0;
   const program = createProgram((code) => {
     status = code;

@@ -178,6 +178,25 @@ export class TransportLoadError extends FuturesError {
 }
 
 /**
+ * The dashboard was asked for (the `dashboard` option, FUTURES_DASHBOARD or the config file)
+ * but the @futures/dashboard package is not installed (code ERR_FUTURES_DASHBOARD_NOT_INSTALLED)
+ * or failed to load or start (ERR_FUTURES_DASHBOARD).
+ */
+export class DashboardError extends FuturesError {
+  override readonly name = 'DashboardError';
+  readonly code: 'ERR_FUTURES_DASHBOARD_NOT_INSTALLED' | 'ERR_FUTURES_DASHBOARD';
+
+  constructor(
+    message: string,
+    code: 'ERR_FUTURES_DASHBOARD_NOT_INSTALLED' | 'ERR_FUTURES_DASHBOARD',
+    options?: FuturesErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
  * Where a task's error happened. It is the `remote` property of the error a caller
  * receives (whose own `cause` stays the task's); its `stack` is the worker's stack text,
  * headed with the worker id, host and pid (like mpi4py's "RemoteTraceback").

@@ -3,10 +3,18 @@
  */
 // @futures/core: the public API. This file only re-exports.
 
+export type { DashboardOptions, DashboardSettings } from './config/dashboard-option.js';
+export type {
+  DashboardAttachment,
+  DashboardExecutorInfo,
+  DashboardProvider,
+  DashboardSource,
+} from './config/load-dashboard.js';
 export {
   AbortError,
   BrokenExecutorError,
   CancelledError,
+  DashboardError,
   ExecutorShutdownError,
   FuturesError,
   type FuturesErrorOptions,
@@ -20,6 +28,14 @@ export {
   TsxNotFoundError,
   WorkerLostError,
 } from './errors.js';
+export type {
+  ExecutorObserver,
+  ObservedTaskError,
+  TaskFinishedEvent,
+  TaskStartedEvent,
+  WorkerJoinedEvent,
+  WorkerLostEvent,
+} from './executor/observers.js';
 export type {
   ExecutorCoreOptions,
   FactoryExecutorOptions,

@@ -21,7 +21,8 @@ export function searchDirs(environment: Readonly<Record<string, string | undefin
   return [...new Set(dirs)];
 }
 
-function resolveFrom(dir: string, pkg: string): string | null {
+/** `pkg` resolved as a module required from `dir`, or null. */
+export function resolveFrom(dir: string, pkg: string): string | null {
   try {
     return createRequire(path.join(dir, '__futures_resolve__.js')).resolve(pkg);
   } catch {
@@ -80,8 +81,14 @@ export async function loadTransportProvider(
   return provider;
 }
 
-/** Loads the configured transport and builds its factory with its validated options. */
-export async function loadTransport(config: ResolvedConfig): Promise<TransportFactory> {
+/**
+ * Loads the configured transport and builds its factory with its validated options (copied,
+ * over the specs' defaults, into `shown` when given: the dashboard displays them).
+ */
+export async function loadTransport(
+  config: ResolvedConfig,
+  shown?: Record<string, unknown>,
+): Promise<TransportFactory> {
   const chosen = config.transport.value;
   if (typeof chosen !== 'string') {
     const unknown = Object.keys(config.transportSettings);
@@ -102,5 +109,10 @@ export async function loadTransport(config: ResolvedConfig): Promise<TransportFa
   );
   const settings = transportSettingsFor(config, provider.name, provider.optionSpecs);
   const options = validateOptions(settings, provider.optionSpecs, `transport "${chosen}"`);
+  if (shown !== undefined) {
+    for (const [name, spec] of Object.entries(provider.optionSpecs))
+      if (spec.default !== undefined) shown[name] = spec.default;
+    Object.assign(shown, options);
+  }
   return provider.factory(options);
 }

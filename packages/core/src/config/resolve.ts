@@ -3,6 +3,7 @@ import { optionTypeError } from '../errors.js';
 import type { OptionSpec, TransportFactory } from '../transport/contract.js';
 import { MAX_MESSAGE_BYTES_DEFAULT } from '../transport/message-limit.js';
 import { findConfigFile } from './config-file.js';
+import { type DashboardSettings, resolveDashboard } from './dashboard-option.js';
 import { envNameOf, type Sourced, transportEnvSettings, validateOption } from './options.js';
 
 /** Core options that can come from the environment or a config file (the rest are code-only). */
@@ -73,6 +74,8 @@ export interface ResolvedConfig {
   /** The environment the executor was created in (for FUTURES_<OPTION> of transport options). */
   environment: Readonly<Record<string, string | undefined>>;
   configFile: string | null;
+  /** The live dashboard (option/FUTURES_DASHBOARD/config file "dashboard"); null: off. */
+  dashboard: DashboardSettings | null;
 }
 
 const TRANSPORT_NAME = /^[a-z][a-z0-9-]*$/;
@@ -141,7 +144,8 @@ export function resolveConfig(
   const env = core('env');
   const execArgv = core('execArgv');
 
-  const known = new Set<string>([...Object.keys(CORE_OPTION_SPECS), ...CODE_ONLY_OPTIONS]);
+  const dashboard = resolveDashboard(pick('dashboard'));
+  const known = new Set<string>([...Object.keys(CORE_OPTION_SPECS), ...CODE_ONLY_OPTIONS, 'dashboard']);
   const transportSettings: Record<string, Sourced> = {};
   for (const [name, value] of Object.entries(fileSettings)) {
     if (!known.has(name) && value !== undefined)
@@ -167,6 +171,7 @@ export function resolveConfig(
     transportPackages,
     environment,
     configFile: file?.path ?? null,
+    dashboard,
   };
 }
 

@@ -2,6 +2,7 @@ import { type BrokenExecutorError, WorkerLostError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { Transport } from '../transport/contract.js';
 import { type Job, JobQueue } from './job.js';
+import type { ObserverSet } from './observers.js';
 import { StatsCounters } from './stats.js';
 
 export interface SchedulerEvents {
@@ -25,6 +26,8 @@ export abstract class JobLedger {
   protected readonly inflight = new Map<number, Job>();
   protected transport: Transport | null = null;
   readonly stats = new StatsCounters();
+  /** The executor's observers (observe()); null while there are none, so the hot path only checks it. */
+  observers: ObserverSet | null = null;
   #outstanding = 0;
 
   constructor(readonly events: SchedulerEvents) {}

@@ -1,3 +1,4 @@
+import type { DashboardOptions } from '../config/dashboard-option.js';
 import type { TaskLike } from '../task.js';
 import type { TransportFactory } from '../transport/contract.js';
 import type { MpiOptions, ShmOptions, ZmqOptions } from './transport-options.js';
@@ -18,7 +19,12 @@ export interface ExecutorCoreOptions {
   env?: Record<string, string>;
   /** Working directory of the workers (thread transports: base for relative task paths only). @default the process's */
   cwd?: string;
-  /** Node flags for worker threads/processes. @default none */
+  /**
+   * Node flags for worker threads/processes.
+   * @default this process's own flags for threads and local zmq workers (none for MPI ranks), without those that
+   * say how the program was started (`-e`/`--eval`, `-p`, `--input-type`, `futures run -c`) and, for
+   * processes, the inspector's
+   */
   execArgv?: string[];
   /** Aborting it shuts the executor down and cancels queued futures. Code-only. */
   signal?: AbortSignal;
@@ -39,6 +45,13 @@ export interface ExecutorCoreOptions {
    * @default 4294967296 (4 GiB; Node's Buffer limit where lower)
    */
   maxMessageBytes?: number;
+  /**
+   * Serves a live dashboard of this executor in the browser (needs the @futures/dashboard
+   * package): `true` for a free port on 127.0.0.1, or `{ port, host, token }`. The URL is
+   * printed to stderr. Also FUTURES_DASHBOARD=1|PORT or "dashboard" in futures.config.json.
+   * @default false (off: nothing is loaded and the executor pays nothing)
+   */
+  dashboard?: boolean | DashboardOptions;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { attachDashboard, type DashboardAttachment } from '../config/load-dashboard.js';
 import { loadTransport } from '../config/load-transport.js';
 import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
 import {
@@ -22,6 +23,7 @@ import { importingTaskModule } from '../worker-context.js';
 import { FnRegistry } from './fn-registry.js';
 import { Job } from './job.js';
 import { runMap } from './map.js';
+import { type ExecutorObserver, ObserverSet } from './observers.js';
 import type { MapOptions, PoolExecutorOptions, ShutdownOptions } from './options.js';
 import { type ProgressReporter, startProgressReport } from './progress-report.js';
 import { Scheduler } from './scheduler.js';
@@ -76,6 +78,7 @@ export class PoolExecutor implements Executor {
   #brokenError: BrokenExecutorError | null = null;
   #stopped: Promise<void> | null = null;
   #progress: ProgressReporter | null = null;
+  #dashboard: DashboardAttachment | null = null;
 
   constructor(options: PoolExecutorOptions = {}) {
     const importing = importingTaskModule();
@@ -146,6 +149,25 @@ export class PoolExecutor implements Executor {
   /** Counters for progress views and monitoring. */
   stats(): ExecutorStats {
     return this.#scheduler.snapshot();
+  }
+
+  /**
+   * Calls `observer` as workers join and leave and tasks start and finish (see
+   * ExecutorObserver); returns the function that stops it. Workers that joined before the
+   * call are not replayed (`stats().workers` lists them). Costs nothing while none observes.
+   */
+  observe(observer: ExecutorObserver): () => void {
+    if (typeof observer !== 'object' || observer === null)
+      throw optionTypeError(
+        'futures: observe() takes an object with callbacks, e.g. { taskFinished(e) {} }.',
+      );
+    const set = this.#scheduler.observers ?? new ObserverSet(this.#fns.specs);
+    set.add(observer);
+    this.#scheduler.observers = set;
+    return () => {
+      set.delete(observer);
+      if (set.size === 0 && this.#scheduler.observers === set) this.#scheduler.observers = null;
+    };
   }
 
   /** Starts the workers now and resolves once they are ready. Rejects after shutdown or when broken. */
@@ -274,7 +296,10 @@ export class PoolExecutor implements Executor {
   }
 
   async #start(): Promise<void> {
-    const factory = await loadTransport(this.#config);
+    const transportOptions: Record<string, unknown> = {};
+    const factory = await loadTransport(this.#config, transportOptions);
+    if (this.#config.dashboard !== null)
+      this.#dashboard = await attachDashboard(this, this.#config, transportOptions);
     const transport = factory.create({
       maxWorkers: this.#config.maxWorkers.value,
       maxWorkersExplicit: this.#config.maxWorkersExplicit,
@@ -309,6 +334,15 @@ export class PoolExecutor implements Executor {
     this.#onWorkerReady();
     this.#onIdle();
     void this.#transport?.stop({ force: true }).catch(() => {});
+    this.#closed(error);
+  }
+
+  /** Tells observers and the dashboard that this executor stopped (once). */
+  #closed(broken?: Error): void {
+    this.#scheduler.observers?.closed(broken);
+    this.#scheduler.observers = null;
+    this.#dashboard?.detach(broken);
+    this.#dashboard = null;
   }
 
   async #drainAndStop(): Promise<void> {
@@ -318,8 +352,10 @@ export class PoolExecutor implements Executor {
     }
     this.#progress?.stop();
     const transport = this.#transport;
-    if (transport === null) return;
-    if (this.#brokenError === null) this.#scheduler.stopWorkers();
-    await transport.stop({ force: this.#brokenError !== null });
+    if (transport !== null) {
+      if (this.#brokenError === null) this.#scheduler.stopWorkers();
+      await transport.stop({ force: this.#brokenError !== null });
+    }
+    if (this.#brokenError === null) this.#closed();
   }
 }

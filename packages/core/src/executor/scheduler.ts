@@ -206,6 +206,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
         slot.ready = true;
         slot.identity = { workerId, host: msg.ready.host, pid: msg.ready.pid };
         this.#ready.push(slot);
+        this.observers?.workerJoined(workerId, msg.ready);
         this.events.workerReady();
         this.#scheduleDispatch();
         break;
@@ -232,6 +233,8 @@ export class Scheduler extends JobLedger implements TransportHandler {
     if (slot === undefined) return;
     this.#slots.delete(workerId);
     this.#ready = this.#ready.filter((s) => s !== slot);
+    // after stopWorkers() every task is done: a worker ending now is the shutdown (closed() says so)
+    if (slot.ready && !this.#stopped) this.observers?.workerLost(workerId, error);
     const held = slot.heldJobs();
     const requeue: Job[] = [];
     held.forEach((job, i) => {
@@ -370,6 +373,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
         continue;
       }
       job.sentAt = now;
+      this.observers?.taskStarted(slot.id, job.taskId, job.fnId, now);
       this.inflight.set(job.taskId, job);
       if (job.timeoutMs > 0 && job.deadlineTimer === null) {
         const ms = job.timeoutMs;
@@ -415,6 +419,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
     const runMs = runUs / 1000;
     this.#durations.observe(job, runMs);
     if (job.sentToIdle) slot.observeRtt(now - job.sentAt - runMs);
+    this.observers?.taskFinished(slot.id, taskId, job.fnId, ok, value, runMs, now);
     job.release();
     if (job.finished) {
       slot.abortedHeld--; // aborted: its future already failed, the late result is dropped

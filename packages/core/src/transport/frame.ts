@@ -301,6 +301,10 @@ function isInitPayload(v: unknown): v is InitPayload {
 
 function isReadyPayload(v: unknown): v is ReadyPayload {
   return (
-    isRecord(v) && typeof v.workerId === 'number' && typeof v.host === 'string' && typeof v.pid === 'number'
+    isRecord(v) &&
+    typeof v.workerId === 'number' &&
+    typeof v.host === 'string' &&
+    typeof v.pid === 'number' &&
+    (v.label === undefined || typeof v.label === 'string')
   );
 }

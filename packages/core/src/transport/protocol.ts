@@ -48,6 +48,8 @@ export interface ReadyPayload {
   host: string;
   pid: number;
   threadId: number;
+  /** A launcher's name for the worker process, e.g. "rank 3" (MPI); absent otherwise (and from older workers). */
+  label?: string;
 }
 
 /** Controller → worker. */

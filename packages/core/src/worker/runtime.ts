@@ -18,8 +18,15 @@ import {
   messageTooLarge,
   NEXT_FRAME,
 } from '../transport/message-limit.js';
-import { CallMode, type FnSpec, type InitPayload, type TaskCall } from '../transport/protocol.js';
+import {
+  CallMode,
+  type FnSpec,
+  type InitPayload,
+  type ReadyPayload,
+  type TaskCall,
+} from '../transport/protocol.js';
 import { markWorker } from '../worker-context.js';
+import { launcherLabel } from './launcher-label.js';
 import { loadFunction } from './load.js';
 import { abortTask, beginTask, endTask } from './task-context.js';
 import { isTypeScriptModule, registerTypeScriptFor } from './typescript.js';
@@ -183,7 +190,14 @@ class Runtime implements WorkerRuntime {
   }
 
   async #init(init: InitPayload): Promise<boolean> {
-    const identity = { workerId: init.workerId, host: os.hostname(), pid: process.pid, threadId };
+    const identity: ReadyPayload = {
+      workerId: init.workerId,
+      host: os.hostname(),
+      pid: process.pid,
+      threadId,
+    };
+    const label = launcherLabel();
+    if (label !== undefined) identity.label = label;
     this.#workerId = init.workerId;
     this.#maxBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES_DEFAULT;
     try {
