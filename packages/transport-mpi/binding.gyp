@@ -12,6 +12,8 @@
         "native/progress_thread.cc",
         "native/progress_links.cc",
         "native/progress_peers.cc",
+        "native/progress_reach.cc",
+        "native/reachability.cc",
         "native/receiver.cc",
         "native/recv_pool.cc",
         "native/sender.cc"

@@ -51,6 +51,7 @@ FuturesMpiAddon::FuturesMpiAddon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("ref", &FuturesMpiAddon::Ref),
                            InstanceMethod("unref", &FuturesMpiAddon::Unref),
                            InstanceMethod("shutdown", &FuturesMpiAddon::Shutdown),
+                           InstanceMethod("hostsInDoubt", &FuturesMpiAddon::HostsInDoubt),
                            InstanceMethod("libraryInfo", &FuturesMpiAddon::LibraryInfo),
                            InstanceMethod("poolCached", &FuturesMpiAddon::PoolCached),
                        });
@@ -268,6 +269,12 @@ Napi::Value FuturesMpiAddon::Shutdown(const Napi::CallbackInfo& info) {
   // shutdown(timeoutMs) -> true when MPI ended in time (blocks the JavaScript thread: for process exit)
   const double ms = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 10000;
   return Napi::Boolean::New(info.Env(), ShutdownThread(std::chrono::milliseconds(static_cast<int64_t>(ms))));
+}
+
+Napi::Value FuturesMpiAddon::HostsInDoubt(const Napi::CallbackInfo& info) {
+  // hostsInDoubt() -> 0 | 1 | 2 (Doubt in progress_thread.h); 0 when MPI is not running
+  const int doubt = thread_ && !shut_down_ ? static_cast<int>(thread_->HostsInDoubt()) : 0;
+  return Napi::Number::New(info.Env(), doubt);
 }
 
 Napi::Value FuturesMpiAddon::LibraryInfo(const Napi::CallbackInfo& info) {

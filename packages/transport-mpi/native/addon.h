@@ -34,6 +34,7 @@ class FuturesMpiAddon : public Napi::Addon<FuturesMpiAddon> {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value HostsInDoubt(const Napi::CallbackInfo& info);
   Napi::Value LibraryInfo(const Napi::CallbackInfo& info);
   Napi::Value PoolCached(const Napi::CallbackInfo& info);
 

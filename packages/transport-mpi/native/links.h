@@ -36,6 +36,7 @@ struct Peer {
   bool is_controller = false;
   int pid = 0;
   std::string host;     // "hostname|pid-namespace" from its hello
+  std::string daemon;   // its Open MPI daemon's oob contact, from its hello ("" elsewhere)
   double last_seen = 0;  // seconds (steady clock) of its last message
   bool lost = false;
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "collectives.h"
@@ -173,6 +174,7 @@ void ProgressThread::EndLink(Link& link, bool terminate_workers) {
     }
     MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
   }
+  if (link.poisoned && link.role == Role::kStaticController && terminate_workers) AbandonServers(link);
   if (link.poisoned) return;  // LinkTable::Remove abandons its handles
   if (link.role == Role::kSpawnController || link.role == Role::kSpawnedWorker) {
     // Collective over the intercommunicator: the other side disconnects on kTerminate.
@@ -180,6 +182,32 @@ void ProgressThread::EndLink(Link& link, bool terminate_workers) {
   }
   link.workers.Reset();
   link.comm.Reset();
+}
+
+void ProgressThread::AbandonServers(Link& link) {
+  // A rank was lost: this job cannot end cleanly. Open MPI ends it once this process exits
+  // (SIGTERM, then SIGKILL, to the ranks left: ~3 s), but with a short heartbeatTimeout a
+  // server may first take this rank's silence for death and abort the job (progress_peers.cc).
+  // Tell the servers still there that this rank is ending (they then leave the end to Open
+  // MPI; exiting at once instead made the end ~1 s slower). Bounded: one that is cut off
+  // never takes the message (which then stays allocated: MPI may still read it).
+  std::vector<MPI_Request> sends;
+  const double now = Now();
+  for (int r = 0; r < static_cast<int>(link.peers.size()); r++) {
+    if (!StillHeard(link.peers[r], now)) continue;
+    auto* m = new ControlMsg{};
+    m->magic = kMagic;
+    m->kind = static_cast<uint32_t>(Ctrl::kTerminate);
+    m->a = kTerminateAbandon;
+    MPI_Request req;
+    if (MPI_Isend(m, sizeof(*m), MPI_BYTE, r, kTagCtrl, link.comm.get(), &req) == MPI_SUCCESS) sends.push_back(req);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  int done = 0;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    if (MPI_Testall(static_cast<int>(sends.size()), sends.data(), &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS) break;
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void ProgressThread::DoCloseLink(Command& c) {

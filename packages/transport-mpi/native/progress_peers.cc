@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pingpong.h"
@@ -22,6 +24,7 @@ void ProgressThread::HandleControl(Link& link, int source, const ControlMsg& msg
       Peer& p = link.peers[source];
       p.pid = static_cast<int>(msg.a);
       p.host.assign(msg.host, strnlen(msg.host, sizeof(msg.host)));
+      p.daemon.assign(msg.daemon, strnlen(msg.daemon, sizeof(msg.daemon)));
       Event e(EventKind::kHello);
       e.link = link.id;
       e.rank = source;
@@ -34,6 +37,12 @@ void ProgressThread::HandleControl(Link& link, int source, const ControlMsg& msg
       break;
     case Ctrl::kTerminate: {
       if (IsController(link.role)) return;
+      if (msg.a == kTerminateAbandon) {
+        // The controller is exiting after a rank was lost: Open MPI ends the job (MPI cannot
+        // finalize). Its silence from now on is no death (see Housekeeping).
+        controller_abandoned_ = true;
+        return;
+      }
       SendFinal(link);  // after everything this worker sent on the link
       Event e(EventKind::kTerminate);
       e.link = link.id;
@@ -71,6 +80,7 @@ void ProgressThread::Housekeeping(double now) {
     for (auto& [id, link] : links_.all())
       for (Peer& p : link->peers) p.last_seen += blocked;
   last_housekeeping_ = now;
+  UpdateDoubts(now, blocked);
   const bool beat = now - last_heartbeat_ >= opts_.heartbeat_interval_s;
   if (beat) last_heartbeat_ = now;
   std::vector<int> overdue;
@@ -79,7 +89,15 @@ void ProgressThread::Housekeeping(double now) {
   for (int id : overdue) FinishClose(*links_.Get(id), true);
   for (auto& [id, link_ptr] : links_.all()) {
     Link& link = *link_ptr;
-    if (link.poisoned) continue;
+    if (link.poisoned) {
+      // Broken (a worker was lost), but the program may go on for long, and a static server
+      // that hears nothing from rank 0 takes it for dead (and, its host answering, aborts the
+      // job): keep beating to the servers left (those still heard) until this process exits.
+      if (beat && link.role == Role::kStaticController)
+        for (int r = 0; r < static_cast<int>(link.peers.size()); r++)
+          if (StillHeard(link.peers[r], now)) SendControl(link, r, Ctrl::kHeartbeat, 0, 0, 0);
+      continue;
+    }
     for (int r = 0; r < static_cast<int>(link.peers.size()); r++) {
       Peer& p = link.peers[r];
       if (p.lost) continue;
@@ -92,17 +110,35 @@ void ProgressThread::Housekeeping(double now) {
           }
           MarkLost(link, r, "the controller (pid " + std::to_string(p.pid) + ") exited");
         } else if (link.role == Role::kStaticServer && opts_.heartbeat_timeout_s > 0 && !p.host.empty() &&
-                   p.host != host_key_ &&
-                   now - p.last_seen > opts_.heartbeat_timeout_s + LauncherLifelineSeconds()) {
+                   p.host != host_key_ && now - p.last_seen > opts_.heartbeat_timeout_s) {
           // A static controller on another host beats too: silent this long, it is gone or cut
-          // off (MPI cannot tell which). This rank exists only to serve it: end, so that no
-          // rank of the job is left here. Where Open MPI watches its daemons' links (oob TCP
-          // keepalive set), first give it that long to end the job: a rank exiting earlier
-          // makes its daemon write to the dead link, and a socket with unacknowledged data
-          // sends no keepalives, so the daemon would stay until TCP gives up (~15 min).
-          std::fprintf(stderr, "futures(mpi): the controller (pid %d on %s) sent nothing for %d s; this worker exits\n",
-                       p.pid, p.host.substr(0, p.host.find('|')).c_str(), static_cast<int>(now - p.last_seen));
-          _exit(1);
+          // off. This rank exists only to serve it: end, so that no rank of the job is left
+          // here. First look whether its host still answers (progress_reach.cc: at most 2
+          // heartbeat intervals + 1.5 s):
+          // - it does: the controller died (or hangs). Open MPI 4 with
+          //   orte_abort_on_non_zero_status 0 then waits for it even once every other rank
+          //   has exited (mpiexec and the remote daemons stay): abort the job through the
+          //   daemons, which are reachable.
+          // - no sign of life: it may be cut off. Where Open MPI watches its daemons' links
+          //   (oob TCP keepalive set), give it that long to end the job first: a rank exiting
+          //   earlier makes its daemon write to the dead link, and a socket with
+          //   unacknowledged data sends no keepalives, so the daemon would stay until TCP
+          //   gives up (~15 min).
+          if (controller_abandoned_) {
+            // It said it was exiting with a rank lost, and Open MPI did not end us meanwhile.
+            std::fprintf(stderr, "futures(mpi): the controller ended after a rank was lost; this worker exits\n");
+            _exit(1);
+          }
+          const Doubt doubt = DoubtHost(p, now);
+          const bool answers = doubt == Doubt::kNone;
+          if (answers ||
+              (doubt == Doubt::kUnknown && now - p.last_seen > opts_.heartbeat_timeout_s + LauncherLifelineSeconds())) {
+            std::fprintf(stderr, "futures(mpi): the controller (pid %d on %s) sent nothing for %d s%s; this worker exits\n",
+                         p.pid, p.host.substr(0, p.host.find('|')).c_str(), static_cast<int>(now - p.last_seen),
+                         answers ? " (its host still answers: it died; ending the job)" : "");
+            if (answers) AbortJob();
+            _exit(1);
+          }
         }
         continue;
       }
@@ -131,8 +167,20 @@ void ProgressThread::MarkLost(Link& link, int rank, const std::string& why, bool
   e.rank = rank;
   e.a = p.pid;
   e.b = silent ? 1 : 0;  // lost by heartbeat timeout (its host may be unreachable), not seen to exit
+  // Is its host still reachable? HostsInDoubt() tells JavaScript whether to wait at exit.
+  if (silent && LauncherLifelineSeconds() > 0) DoubtHost(p, last_housekeeping_);
   e.Text(why + (p.host.empty() ? "" : " on " + p.host.substr(0, p.host.find('|'))));
   out_.Push(std::move(e));
+}
+
+void AbortJob() {
+  // MPI_Abort waits for the daemons' answer: bounded, in case one cannot be reached after all.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    _exit(1);
+  }).detach();
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  _exit(1);
 }
 
 double LauncherLifelineSeconds() {
@@ -160,6 +208,7 @@ void ProgressThread::SendControl(Link& link, int dest, Ctrl kind, uint32_t sessi
   msg->a = a;
   msg->b = b;
   std::strncpy(msg->host, host_key_.c_str(), sizeof(msg->host) - 1);
+  std::strncpy(msg->daemon, daemon_contact_.c_str(), sizeof(msg->daemon) - 1);
   MPI_Request req;
   if (MPI_Isend(msg, sizeof(ControlMsg), MPI_BYTE, dest, kTagCtrl, link.comm.get(), &req) != MPI_SUCCESS) {
     delete msg;

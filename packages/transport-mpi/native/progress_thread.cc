@@ -158,6 +158,7 @@ bool ProgressThread::InitMpi() {
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
   host_key_ = LocalHostKey();
+  daemon_contact_ = LocalDaemonContact(sizeof(ControlMsg::daemon) - 1);
 
   int parent_link = -1;
   MPI_Comm parent = MPI_COMM_NULL;

@@ -13,13 +13,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "command_queue.h"
 #include "completions.h"
 #include "links.h"
+#include "reachability.h"
 #include "receiver.h"
 #include "request_set.h"
 #include "wire.h"
@@ -45,6 +48,16 @@ struct EngineOptions {
  * 0 when unset.
  */
 double LauncherLifelineSeconds();
+
+/** Ends the whole job from this process (MPI_Abort), then exits; bounded (5 s). Progress thread only. */
+[[noreturn]] void AbortJob();
+
+/** HostsInDoubt(): whether this process may exit at once after a rank was lost by heartbeat. */
+enum class Doubt : int {
+  kNone = 0,     // no rank lost by heartbeat, or every such rank's host was seen reachable
+  kPending = 1,  // still looking (at most 2 heartbeat intervals + 1.5 s after the loss)
+  kUnknown = 2,  // some such host gave no sign of life: it may be cut off
+};
 
 class ProgressThread {
  public:
@@ -72,6 +85,8 @@ class ProgressThread {
    */
   bool Shutdown(std::chrono::milliseconds timeout);
   bool started() const { return started_; }
+  /** Any thread: see Doubt. */
+  Doubt HostsInDoubt() const { return static_cast<Doubt>(doubt_.load()); }
 
  private:
   // Everything below runs on the progress thread. Never touch V8 here.
@@ -94,7 +109,16 @@ class ProgressThread {
   void SendControl(Link& link, int dest, Ctrl kind, uint32_t session, uint64_t a, uint64_t b);
   void HelloAll(Link& link);
   void MarkLost(Link& link, int rank, const std::string& why, bool silent = false);
+  /** A peer on another host went silent: is its host still reachable? Starts looking; the verdict so far. */
+  Doubt DoubtHost(const Peer& p, double now);
+  void UpdateDoubts(double now, double blocked);
   void EndLink(Link& link, bool terminate_workers);
+  /** A worker not lost, heard within the heartbeat timeout (on a link whose loss checks stopped). */
+  bool StillHeard(const Peer& p, double now) const {
+    return p.is_worker && !p.lost && (opts_.heartbeat_timeout_s <= 0 || now - p.last_seen <= opts_.heartbeat_timeout_s);
+  }
+  /** Exiting with a rank lost: tells a static link's servers left that this rank is ending (bounded). */
+  void AbandonServers(Link& link);
   void SendFinal(Link& link);
   void OnFinals();
   void OnDyings();
@@ -115,9 +139,22 @@ class ProgressThread {
   Receiver receiver_;
   LinkTable links_;
   std::string host_key_;
+  std::string daemon_contact_;  // LocalDaemonContact(): sent in every control message
+  /** A host one of whose ranks went silent: reachable, or maybe cut off (progress_reach.cc). */
+  struct HostDoubt {
+    std::string host;                    // the silent rank's host key
+    double silent_since = 0;             // the silent rank's last message
+    double evidence_after = 0;           // another rank of that host heard after this: reachable
+    double decide_by = 0;                // no sign of life by then: unknown
+    std::unique_ptr<ReachProbe> probe;   // a connect to its Open MPI daemon, where known
+    Doubt verdict = Doubt::kPending;     // kNone here means reachable
+  };
+  std::vector<HostDoubt> doubts_;
+  std::atomic<int> doubt_{static_cast<int>(Doubt::kNone)};
   int world_rank_ = 0;
   int world_size_ = 1;
   bool self_terminate_ = false;
+  bool controller_abandoned_ = false;  // static server: the controller exits with a rank lost (kTerminateAbandon)
   bool dying_ = false;  // JavaScript sent a dying notice: the process is exiting, MPI cannot end cleanly
   int outgoing_inflight_ = 0;    // frames with sends in flight
   int collectives_inflight_ = 0;  // nonblocking collectives in flight  // a process-owned worker link was terminated by its controller

@@ -66,12 +66,15 @@ inline uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
 /** Control message kinds. */
 enum class Ctrl : uint32_t {
-  kHello = 1,         // either side, once per link: a = pid, host = hostname
+  kHello = 1,         // either side, once per link: a = pid, host = hostname, daemon = its Open MPI daemon's contact
   kHeartbeat = 2,     // worker -> controller (and static rank 0 -> servers), from the progress thread (not JS), every heartbeat interval
-  kTerminate = 3,     // controller -> worker: the controller is gone or stopping this link's workers
+  kTerminate = 3,     // controller -> worker: the controller is gone or stopping this link's workers; a = kTerminateAbandon: it exits with a rank lost
   kSessionClose = 4,  // controller -> worker: drop session `session` without waiting (forced stop)
   kPingPong = 5,      // controller -> worker: run a raw ping-pong, a = bytes, b = iterations
 };
+
+/** kTerminate's `a` from a static controller exiting with a rank lost: Open MPI ends the job, not MPI_Finalize. */
+constexpr uint64_t kTerminateAbandon = 1;
 
 struct ControlMsg {
   uint32_t magic;
@@ -81,7 +84,8 @@ struct ControlMsg {
   uint64_t a;
   uint64_t b;
   char host[96];
+  char daemon[128];  // LocalDaemonContact() (reachability.h), truncated; "" outside Open MPI
 };
-static_assert(sizeof(ControlMsg) == 128, "control layout");
+static_assert(sizeof(ControlMsg) == 256, "control layout");
 
 }  // namespace fmpi

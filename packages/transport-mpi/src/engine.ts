@@ -6,7 +6,8 @@
  */
 import type { Frame } from '@futures/core/transport';
 import { MpiError } from './errors.js';
-import { applySingletonDefaults, type Environment } from './launcher-env.js';
+import { applySingletonDefaults } from './launcher-env.js';
+import { awaitLauncher, launcherLifelineSeconds, lostHostsAnswer } from './lifeline.js';
 import { EventKind, loadNative, META_STRIDE, type NativeAddon, SendFlag } from './native.js';
 import { PeerBook } from './peers.js';
 
@@ -53,6 +54,8 @@ export interface EngineOptions {
 }
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Bound on the wait for the verdict on a lost rank's host (the progress thread decides within ~2.5 s of the loss). */
+const DOUBT_TIMEOUT_MS = 10_000;
 
 export class Engine {
   readonly native: NativeAddon;
@@ -232,6 +235,9 @@ export class Engine {
     );
     this.#shutDown = true;
     this.peers.killLocal(this.#poisonedLinks);
+    // A rank lost by heartbeat was killed if its host still answers: the job can end at once.
+    if (this.#lostSilently && this.#stuck === null && launcherLifelineSeconds() > 0)
+      this.#lostSilently = !lostHostsAnswer(this.native, DOUBT_TIMEOUT_MS);
     if (this.#stuck !== null) {
       // The progress thread is blocked in MPI for good: it cannot end, do not wait for it.
       this.native.shutdown(0);
@@ -346,38 +352,6 @@ export class Engine {
     this.#pending.delete(row.ticket);
     done(row);
   }
-}
-
-/**
- * Seconds Open MPI takes at most to notice that a daemon's link failed, where the job set
- * its oob TCP keepalive (`mpiexec --mca oob_tcp_keepalive_time T --mca
- * oob_tcp_keepalive_intvl I --mca oob_tcp_keepalive_probes P`, passed to every process as
- * OMPI_MCA_* variables): T + I x P + 2. 0 when unset (Open MPI's default is 8 minutes).
- * The progress thread computes the same (native/progress_peers.cc).
- */
-export function launcherLifelineSeconds(env: Readonly<Environment> = process.env): number {
-  const num = (name: string): number => {
-    const v = Number(env[`OMPI_MCA_oob_tcp_keepalive_${name}`]);
-    return Number.isFinite(v) ? v : -1;
-  };
-  const [time, intvl, probes] = [num('time'), num('intvl'), num('probes')];
-  return time > 0 && intvl > 0 && probes > 0 ? time + intvl * probes + 2 : 0;
-}
-
-/**
- * After a rank was lost by heartbeat (its host may be unreachable), at exit: give Open MPI
- * the time its keepalive needs to declare the daemon lost and end the job (it then kills
- * this process). Exiting at once would make mpiexec write to the dead link at once, and a
- * socket with unacknowledged data sends no keepalives: mpiexec would hang until TCP gives
- * up (~15 minutes), leaving the remote daemon behind too.
- */
-function awaitLauncher(): void {
-  const seconds = launcherLifelineSeconds();
-  if (seconds <= 0) return;
-  process.stderr.write(
-    `futures(mpi): a rank was lost without a trace (another host, unreachable?); waiting up to ${seconds} s for mpiexec to end the job\n`,
-  );
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
 }
 
 const STATE = Symbol.for('@futures/transport-mpi/engine');

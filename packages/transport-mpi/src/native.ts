@@ -78,6 +78,17 @@ export interface NativeLibraryInfo {
   standard: string;
 }
 
+/** native hostsInDoubt(): whether every host of a rank lost by heartbeat was seen reachable. */
+export const HostDoubt = {
+  /** No rank lost by heartbeat, or every such rank's host still answers (the rank died). */
+  None: 0,
+  /** Still looking (at most 2 heartbeat intervals + 1.5 s after the loss). */
+  Pending: 1,
+  /** Some such host gave no sign of life: it may be cut off. */
+  Unknown: 2,
+} as const;
+export type HostDoubt = (typeof HostDoubt)[keyof typeof HostDoubt];
+
 export interface NativeAddon {
   readonly limits: { readonly chunkBytes: number; readonly inlineMax: number; readonly pooledMin: number };
   /** Starts the progress thread, which initializes MPI and reports Ready. Once per process. */
@@ -121,6 +132,11 @@ export interface NativeAddon {
   unref(): void;
   /** Ends MPI (blocking, bounded): true when it ended in time. */
   shutdown(timeoutMs: number): boolean;
+  /**
+   * After a rank was lost by heartbeat: whether its host may be cut off (HostDoubt; see
+   * native/progress_reach.cc). 0 until MPI runs and after it ended.
+   */
+  hostsInDoubt(): HostDoubt;
   /** Works before MPI starts. */
   libraryInfo(): NativeLibraryInfo;
   /** Bytes of receive memory cached for reuse. */

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { untilGone } from '@futures/core/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launcherLifelineSeconds } from '../src/engine.js';
+import { launcherLifelineSeconds } from '../src/lifeline.js';
 import { MpiHosts, netnsUnavailable } from './support/mpi-netns.js';
-import { HAS_MPI, NO_MPI_REASON, type RunResult, run, untilGone } from './support/processes.js';
+import { HAS_MPI, NO_MPI_REASON, type RunResult, run } from './support/processes.js';
 
 // Static mode across two "hosts": network namespaces A (mpiexec, rank 0) and B (ranks 1-2,
 // in their own pid and UTS namespaces) joined by a veth pair; Open MPI over TCP, its remote
@@ -16,19 +17,17 @@ const DETECTION_MS = HEARTBEAT_MS + 2000;
 /** The job must end (mpiexec exits, nothing left on either host) within detection + 10 s. */
 const END_MS = HEARTBEAT_MS + 10_000;
 /**
- * After a rank was killed: the job ends within this of the futures settling. Rank 0 first
- * waits its keepalive lifeline (it cannot tell a killed rank from an unreachable host:
- * launcherLifelineSeconds, 1 + 1 x 4 + 2 = 7 s here), then Open MPI ends the job (SIGTERM,
- * then SIGKILL, to the ranks left: about 3 s).
+ * How long a process that lost a rank whose host gave no sign of life waits for Open MPI
+ * before it exits (launcherLifelineSeconds: 1 + 1 x 4 + 2 = 7 s here), in ms.
  */
-const KILLED_END_MS =
+const LIFELINE_MS =
   launcherLifelineSeconds({
     OMPI_MCA_oob_tcp_keepalive_time: String(MpiHosts.KEEPALIVE.time),
     OMPI_MCA_oob_tcp_keepalive_intvl: String(MpiHosts.KEEPALIVE.intvl),
     OMPI_MCA_oob_tcp_keepalive_probes: String(MpiHosts.KEEPALIVE.probes),
-  }) *
-    1000 +
-  5000;
+  }) * 1000;
+/** What rank 0 says on stderr when it waits LIFELINE_MS before exiting (src/lifeline.ts). */
+const WAITS = /waiting up to \d+ s for mpiexec to end the job/;
 
 // CI sets FUTURES_REQUIRE_NETNS=1: there, missing namespace support is a failure, not a skip.
 if (HAS_MPI && unavailable !== null && process.env.FUTURES_REQUIRE_NETNS === '1') {
@@ -101,12 +100,13 @@ describe.skipIf(unavailable !== null)(
     async function job(
       args: string[],
       onHeld?: () => void,
+      env: Record<string, string> = {},
     ): Promise<{ r: RunResult; out: Line[]; exitAt: number; left: string[] }> {
       const [cmd, argv] = hosts.mpiexec(['node', 'dist/run.js', APP, ...args]);
       let held = false;
       const r = await withDeadline(60_000, () =>
         run(cmd, argv, {
-          env: { FUTURES_MPI_HEARTBEAT_TIMEOUT: String(HEARTBEAT_MS) },
+          env: { FUTURES_MPI_HEARTBEAT_TIMEOUT: String(HEARTBEAT_MS), ...env },
           timeoutMs: 90_000,
           onStdout: (text) => {
             if (!held && text.includes('"phase":"held"')) {
@@ -190,45 +190,109 @@ describe.skipIf(unavailable !== null)(
       }
       expect(r.signal).toBeNull(); // mpiexec ended by itself, not by our timeout
       expect(exitAt - tCut, r.stderr.slice(-2000)).toBeLessThan(END_MS);
+      // B gave no sign of life: rank 0 waited for Open MPI's keepalive (exiting at once would hang mpiexec)
+      expect(r.stderr).toMatch(WAITS);
       expect(left).toEqual([]);
       console.log(
         `cut link: futures settled ${Math.max(...settled.settled.map((s) => s.t)) - tCut} ms after the cut, mpiexec exited after ${exitAt - tCut} ms`,
       );
     });
 
-    it('a rank killed on the other host: every future fails with BrokenExecutorError, then the job ends, nothing is left', async () => {
-      // With orte_abort_on_non_zero_status 0 (what the CLI gives Open MPI 4) mpiexec does not
-      // tear the job down when a rank dies by a signal: rank 0 notices the loss by heartbeat,
-      // settles every future, waits its keepalive lifeline (it cannot tell a dead rank from an
-      // unreachable host) and exits without MPI_Finalize, which ends the job.
+    // Which signs that B still answers rank 0 may use (FUTURES_MPI_REACHABILITY, both by
+    // default): the other rank on B still beating, or a TCP connect to B's Open MPI daemon.
+    it.each([
+      ['either sign of life', ''],
+      ['only the other rank on that host, still heard from', 'peers'],
+      ["only a connection to that host's Open MPI daemon", 'probe'],
+    ])(
+      'a rank killed on the other host: every future fails with BrokenExecutorError, the job ends within detection + 10 s, nothing is left (%s)',
+      async (_, reachability) => {
+        // With orte_abort_on_non_zero_status 0 (what the CLI gives Open MPI 4) mpiexec does not
+        // tear the job down when a rank dies by a signal: rank 0 notices the loss by heartbeat
+        // and settles every future; B still answers, so the rank died (B is not cut off): rank 0
+        // exits at once, without MPI_Finalize, which ends the job.
+        let tKill = 0;
+        let victim = 0;
+        const env: Record<string, string> = reachability ? { FUTURES_MPI_REACHABILITY: reachability } : {};
+        const { r, out, exitAt, left } = await job(
+          ['hold'],
+          () => {
+            const ranks = hosts
+              .processes(hosts.b)
+              .filter((p) => p.comm === 'node' && p.args.includes('dist/run.js'));
+            victim = ranks[0]?.pid ?? 0;
+            if (victim > 0) process.kill(victim, 'SIGKILL');
+            tKill = Date.now();
+          },
+          env,
+        );
+        expect(victim, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
+        const settled = out.find((l) => l.phase === 'settled') as
+          | (Line & { settled: { name: string; message: string; t: number }[] })
+          | undefined;
+        expect(settled, `the job ended before the futures settled\n${r.stdout}\n${r.stderr}`).toBeDefined();
+        expect(settled!.settled).toHaveLength(4);
+        for (const s of settled!.settled) {
+          expect(s.name).toBe('BrokenExecutorError');
+          expect(s.message).toMatch(/was lost/);
+          expect(s.t - tKill).toBeLessThan(DETECTION_MS);
+        }
+        const tSettled = Math.max(...settled!.settled.map((s) => s.t));
+        expect(r.signal).toBeNull(); // mpiexec ended by itself, not by our timeout
+        // Rank 0 did not wait for Open MPI's keepalive: it said nothing of it, and the job ended
+        // before that wait alone would have (the old way: LIFELINE_MS, then ~3 s of Open MPI's
+        // SIGTERM, SIGKILL to the ranks left).
+        expect(r.stderr).not.toMatch(WAITS);
+        expect(exitAt - tSettled, r.stderr.slice(-2000)).toBeLessThan(LIFELINE_MS);
+        expect(exitAt - tKill, r.stderr.slice(-2000)).toBeLessThan(END_MS);
+        expect(left).toEqual([]);
+        console.log(
+          `killed rank (${reachability || 'both'}): futures settled ${tSettled - tKill} ms after the kill, mpiexec exited ${exitAt - tSettled} ms after that (${exitAt - tKill} ms after the kill, exit code ${r.code})`,
+        );
+      },
+    );
+
+    it('a program that goes on after a rank was killed on the other host is not cut short; the job ends when it does', async () => {
+      // Its executor is broken, but the program lives on for two heartbeat timeouts and more:
+      // the servers left must still hear rank 0 (not take it for dead and abort the job).
+      const lingerMs = 2 * HEARTBEAT_MS + 2000;
       let tKill = 0;
-      let victim = 0;
-      const { r, out, exitAt, left } = await job(['hold'], () => {
+      const { r, out, exitAt, left } = await job(['hold', String(lingerMs)], () => {
         const ranks = hosts
           .processes(hosts.b)
           .filter((p) => p.comm === 'node' && p.args.includes('dist/run.js'));
-        victim = ranks[0]?.pid ?? 0;
+        if (ranks[0]) process.kill(ranks[0].pid, 'SIGKILL');
+        tKill = Date.now();
+      });
+      expect(tKill, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
+      const lived = out.find((l) => l.phase === 'lived');
+      expect(lived, `the program was cut short\n${r.stdout}\n${r.stderr.slice(-3000)}`).toBeDefined();
+      expect(r.stderr).not.toMatch(/MPI_ABORT was invoked/);
+      expect(r.stderr).not.toMatch(WAITS);
+      expect(r.signal).toBeNull(); // mpiexec ended by itself, not by our timeout
+      expect(exitAt - lived!.t, r.stderr.slice(-2000)).toBeLessThan(LIFELINE_MS);
+      expect(left).toEqual([]);
+      console.log(`program went on after the kill: mpiexec exited ${exitAt - lived!.t} ms after it ended`);
+    });
+
+    it('rank 0 killed: the servers on the other host see that its host still answers and exit; the job ends within detection + 10 s, nothing is left', async () => {
+      let tKill = 0;
+      let victim = 0;
+      const { r, exitAt, left } = await job(['hold'], () => {
+        const rank0 = hosts
+          .processes(hosts.a)
+          .filter((p) => p.comm === 'node' && p.args.includes('dist/run.js'));
+        victim = rank0[0]?.pid ?? 0;
         if (victim > 0) process.kill(victim, 'SIGKILL');
         tKill = Date.now();
       });
       expect(victim, `${r.stdout}\n${r.stderr}`).toBeGreaterThan(0);
-      const settled = out.find((l) => l.phase === 'settled') as
-        | (Line & { settled: { name: string; message: string; t: number }[] })
-        | undefined;
-      expect(settled, `the job ended before the futures settled\n${r.stdout}\n${r.stderr}`).toBeDefined();
-      expect(settled!.settled).toHaveLength(4);
-      for (const s of settled!.settled) {
-        expect(s.name).toBe('BrokenExecutorError');
-        expect(s.message).toMatch(/was lost/);
-        expect(s.t - tKill).toBeLessThan(DETECTION_MS);
-      }
-      const tSettled = Math.max(...settled!.settled.map((s) => s.t));
-      expect(r.signal).toBeNull(); // mpiexec ended by itself, not by our timeout
-      expect(exitAt - tSettled, r.stderr.slice(-2000)).toBeLessThan(KILLED_END_MS);
+      expect(r.signal, `${r.stdout.slice(-1000)}\n${r.stderr.slice(-3000)}`).toBeNull(); // mpiexec ended by itself
+      expect(r.stderr).toMatch(/its host still answers: it died; ending the job\); this worker exits/);
+      expect(r.stderr).toMatch(/MPI_ABORT was invoked/);
+      expect(exitAt - tKill, r.stderr.slice(-2000)).toBeLessThan(END_MS);
       expect(left).toEqual([]);
-      console.log(
-        `killed rank: futures settled ${tSettled - tKill} ms after the kill, mpiexec exited ${exitAt - tSettled} ms after that (${exitAt - tKill} ms after the kill, exit code ${r.code})`,
-      );
+      console.log(`killed rank 0: mpiexec exited ${exitAt - tKill} ms after the kill (exit code ${r.code})`);
     });
   },
 );

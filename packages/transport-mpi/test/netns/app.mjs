@@ -1,7 +1,9 @@
 // Rank 0's program for the runs across network namespaces (static mode, ranks 1-2 on host B).
 //   app.mjs where <MiB>   tasks report where they ran; one large echo crosses the link
-//   app.mjs hold          both workers hold tasks; prints {"phase":"held"}, then how every
-//                         future settled after the test cut the link or killed a rank
+//   app.mjs hold [MS]     both workers hold tasks; prints {"phase":"held"}, then how every
+//                         future settled after the test cut the link or killed a rank; with MS,
+//                         the program goes on for MS more (as one that outlives a broken
+//                         executor), then prints {"phase":"lived"}
 // One JSON line per event on stdout, with `t` (Date.now()).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,5 +48,9 @@ if (mode === 'where') {
     ),
   );
   say({ phase: 'settled', settled });
+  if (arg !== undefined) {
+    await new Promise((r) => setTimeout(r, Number(arg)));
+    say({ phase: 'lived' });
+  }
   // The program ends here: the engine cannot finalize MPI with a rank lost; the launcher ends the job.
 }
