@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { TsxNotFoundError } from '@futures/core';
 import {
+  ARGV_DASH_C_IMPORT,
   CORE_OPTION_SPECS,
   envNameOf as coreEnvNameOf,
   type TransportCliHooks,
@@ -24,6 +25,10 @@ export interface RunOptions {
   progress?: boolean;
   /** Milliseconds between plain progress lines when stderr is not a terminal. @default 1000 */
   progressInterval?: number;
+  /** --dashboard: serve the live dashboard (becomes FUTURES_DASHBOARD=1, or the port). */
+  dashboard?: boolean;
+  /** --dashboard=PORT. */
+  dashboardPort?: number;
   /** Configuration file (becomes FUTURES_CONFIG). */
   config?: string;
   /** -m: run a module resolved from the current directory. */
@@ -127,9 +132,18 @@ function programCommand(
   if (opts.code !== undefined) {
     const loader = opts.tsx ? tsxImport(cwd, 'the code (-c) run with --tsx') : [];
     // argv[1] is "-c" as in Python, so process.argv.slice(2) are the arguments as for a script
-    const argv1 = `data:text/javascript,process.argv.splice(1,0,'-c')`;
     return {
-      argv: [node, ...loader, '--import', argv1, '--input-type=module', '--eval', opts.code, '--', ...args],
+      argv: [
+        node,
+        ...loader,
+        '--import',
+        ARGV_DASH_C_IMPORT,
+        '--input-type=module',
+        '--eval',
+        opts.code,
+        '--',
+        ...args,
+      ],
       dir: cwd,
       runArgs: ['-c', opts.code, ...args],
       spec: { kind: 'code', target: opts.code, args, ts: loader.length > 0 },
@@ -198,6 +212,9 @@ export async function runCommand(
     env.FUTURES_CONFIG = file;
   }
   if (opts.transport !== undefined) env.FUTURES_TRANSPORT = opts.transport;
+  // "1" is a free port (and "0" would mean off), so port 0 is said as "1"
+  if (opts.dashboard || opts.dashboardPort !== undefined)
+    env.FUTURES_DASHBOARD = opts.dashboardPort ? String(opts.dashboardPort) : '1';
   const options = parseOptions(opts.option ?? []);
   // core options first (-o transport=zmq chooses the transport), then the transport's own
   for (const [name, value] of options)

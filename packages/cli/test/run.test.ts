@@ -63,6 +63,24 @@ describe('futures run: the program and its arguments', () => {
     expect(JSON.parse(r.stdout)).toEqual(['-c', 'p', '--q']);
   });
 
+  // Workers must not inherit how the program was started (--input-type, --eval CODE, the -c
+  // preload): a thread then refused to start, and a zmq worker process ran the program again,
+  // each one starting a pool of its own. The guard turns that recursion into a clean failure.
+  it.each(['shm', 'zmq'])('-c code starts a pool on %s whose workers run tasks, not the code', async (t) => {
+    const code = [
+      "if (process.env.RUN_C_DEPTH) { console.error('the program ran again in a worker'); process.exit(9); }",
+      "process.env.RUN_C_DEPTH = '1';",
+      "const { PoolExecutor } = await import('@futures/core');",
+      'const pool = new PoolExecutor({ maxWorkers: 2 });',
+      'console.log(JSON.stringify([await pool.submit((a, b) => a + b, 2, 3), process.argv[1]]));',
+      'await pool.shutdown();',
+    ].join('\n');
+    const r = await futures(['run', `--transport=${t}`, '-c', code]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([5, '-c']);
+  });
+
   it('runs a TypeScript program through tsx', async () => {
     const r = await futures(['run', 'typed.ts', '2', '3']);
     expect(r.code).toBe(0);

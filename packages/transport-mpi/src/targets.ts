@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TransportContext } from '@futures/core/transport';
+import { type TransportContext, workerEntryUrl } from '@futures/core/transport';
 import type { Engine, ReadyInfo } from './engine.js';
 import { MpiError, MpiSpawnTimeoutError } from './errors.js';
 import { Ctrl } from './native.js';
@@ -41,11 +41,7 @@ export interface SpawnedWorkerConfig {
   spawnId: string;
 }
 
-// The compiled entry (when this module runs from src/ under a TypeScript test runner, the one in dist/).
-const here = import.meta.url;
-export const WORKER_ENTRY = fileURLToPath(
-  here.endsWith('.ts') ? new URL('../dist/worker-entry.js', here) : new URL('./worker-entry.js', here),
-);
+export const WORKER_ENTRY = fileURLToPath(workerEntryUrl(import.meta.url));
 
 /**
  * How many workers spawn mode starts when the user did not say (as mpi4py.futures): the

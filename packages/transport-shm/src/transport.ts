@@ -1,5 +1,13 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
+import {
+  type Frame,
+  inheritableExecArgv,
+  programFromString,
+  type Transport,
+  type TransportContext,
+  type TransportHandler,
+  workerEntryUrl,
+} from '@futures/core/transport';
 import { Bell, raise } from './bell.js';
 import { WorkerExitError } from './errors.js';
 import { Inbox } from './inbox.js';
@@ -17,10 +25,7 @@ import {
 import type { ResolvedShmOptions } from './options.js';
 import { Outbox } from './outbox.js';
 
-/** The compiled worker entry (under vitest this module runs from src/, the entry from dist/). */
-const WORKER_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../dist/worker-entry.js', import.meta.url)
-  : new URL('./worker-entry.js', import.meta.url);
+const WORKER_ENTRY = workerEntryUrl(import.meta.url);
 
 /** One worker thread and its link. */
 class Link {
@@ -210,11 +215,14 @@ export class ShmTransport implements Transport {
       port: port2,
     };
     const env = this.#ctx.env === null ? process.env : { ...process.env, ...this.#ctx.env };
+    // Threads inherit this thread's flags when given none, unless the program came from a
+    // string (futures run -c, node -e): its --input-type would stop every thread at start.
+    const execArgv = this.#ctx.execArgv ?? (programFromString() ? inheritableExecArgv(false) : null);
     const worker = new Worker(WORKER_ENTRY, {
       workerData: boot,
       transferList: [port2],
       env,
-      ...(this.#ctx.execArgv === null ? {} : { execArgv: [...this.#ctx.execArgv] }),
+      ...(execArgv === null ? {} : { execArgv: [...execArgv] }),
       ...(this.#opts.resourceLimits === undefined ? {} : { resourceLimits: this.#opts.resourceLimits }),
     });
     link.worker = worker;

@@ -1,18 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import type { Writable } from 'node:stream';
-import type { TransportContext } from '@futures/core/transport';
+import { inheritableExecArgv, type TransportContext, workerEntryUrl } from '@futures/core/transport';
 import type { ResolvedZmqOptions } from './options.js';
 
-/** The compiled worker entry (under vitest this module may run from src/). */
-export const WORKER_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../dist/worker-entry.js', import.meta.url)
-  : new URL('./worker-entry.js', import.meta.url);
-
-/** This process's Node flags minus the inspector's (a second process cannot take its port, and --inspect-brk would stop it). */
-export function inheritableExecArgv(): string[] {
-  return process.execArgv.filter((a) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(a));
-}
+export const WORKER_ENTRY = workerEntryUrl(import.meta.url);
 
 export interface LocalWorkerSpec {
   connect: string;
@@ -45,7 +37,7 @@ export function localWorkerSpec(
     maxMessageBytes: opts.maxMessageBytes,
     env: { ...process.env, ...(ctx.env ?? {}) },
     cwd: ctx.cwd ?? process.cwd(),
-    execArgv: ctx.execArgv ?? inheritableExecArgv(),
+    execArgv: ctx.execArgv ?? inheritableExecArgv(true),
   };
 }
 

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { WorkerLostError } from '@futures/core';
 import { describe, expect, it } from 'vitest';
 import { keygen, zmq } from '../src/index.js';
-import { dir, echo, HB, keyFile, pool, useHarness, workerProc } from './support/harness.js';
+import { dir, echo, HB, hold, keyFile, openGate, pool, useHarness, workerProc } from './support/harness.js';
 import { freePort } from './support/peer.js';
 
 // `futures worker` (the futures-zmq-worker binary) against a loopback pool: refusals and exit codes.
@@ -53,6 +54,44 @@ describe('futures worker', () => {
     expect(await p.submit(echo, 'fine')).toBe('fine');
     enough.kill();
   });
+
+  // The ROUTER's send to a dead peer waited for good (the only peer: nothing ever made the
+  // socket writable), so a killed remote worker was never reported and its task hung.
+  it.each([1, 0])(
+    'a remote worker killed with SIGKILL mid-task is lost: its task is retried (retries %i) or fails with WorkerLostError',
+    async (retries) => {
+      const port = await freePort();
+      const gate = await openGate();
+      const p = pool({
+        transport: zmq({ localWorkers: 0, keyFile, bind: `tcp://127.0.0.1:${port}`, ...HB }),
+        maxWorkers: 1,
+        retries,
+      });
+      const booted = p.bootup();
+      const remote = workerProc(['--connect', `tcp://127.0.0.1:${port}`, '--key-file', keyFile]);
+      await booted;
+      const held = p.submit(hold, gate.path, 0);
+      await gate.until((arr) => arr.length === 1);
+      expect(gate.arrivals[0]!.pid).toBe(remote.child.pid);
+      remote.kill('SIGKILL');
+      if (retries > 0) {
+        // the retry waits for a worker: a second remote one joins and runs it
+        const second = workerProc(['--connect', `tcp://127.0.0.1:${port}`, '--key-file', keyFile]);
+        await gate.until((arr) => arr.length === 2);
+        expect(gate.arrivals[1]!.pid).toBe(second.child.pid);
+        gate.openAll();
+        expect((await held).pid).toBe(second.child.pid);
+        expect(p.stats().retried).toBe(1);
+        second.kill();
+      } else {
+        const error = (await held.catch((e: unknown) => e)) as Error;
+        expect(error).toBeInstanceOf(WorkerLostError);
+        expect(error.message).toMatch(/lost the connection to worker 1/);
+      }
+      expect(p.stats().workers.map((w) => w.pid)).not.toContain(remote.child.pid);
+      gate.openAll();
+    },
+  );
 
   it('--help, missing --connect, a bad key file, and a join timeout give their exit codes', async () => {
     const help = workerProc(['--help']);

@@ -26,4 +26,6 @@ export type {
   TransportProvider,
   WorkerEndpoint,
 } from './contract.js';
+export { ARGV_DASH_C_IMPORT, inheritableExecArgv, programFromString } from './exec-argv.js';
 export type { Frame } from './frame.js';
+export { workerEntryUrl } from './worker-entry-url.js';
