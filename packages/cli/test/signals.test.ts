@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alive, untilGone } from '@futures/core/conformance';
 import { describe, expect, it } from 'vitest';
-import { alive, BIN, cleanEnv, start } from './support/cli.js';
+import { BIN, cleanEnv, start } from './support/cli.js';
 
 /** Pids of every live process in process group `pgid` (the program runs in a group of its own). */
 function groupMembers(pgid: number): number[] {
@@ -73,10 +74,7 @@ describe('signals stop everything the command started', () => {
     const r = await run.done;
     expect(r.code).toBe(130);
     // they end with their controller (a watchdog in each sees its parent gone); bounded wait
-    const deadline = Date.now() + 15_000;
-    while (workers.some(alive) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(workers.filter(alive)).toEqual([]);
+    expect(await untilGone(() => workers.filter(alive), 15_000)).toEqual([]);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('futures-zmq-'))).toEqual([]);
     fs.rmSync(tmp, { recursive: true, force: true });
   });

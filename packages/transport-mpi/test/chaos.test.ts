@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alive } from '@futures/core/conformance';
 import { describe, expect, it } from 'vitest';
-import { alive, HAS_MPI, leftBehind, NO_MPI_REASON, newTag, run } from './support/processes.js';
+import { HAS_MPI, leftBehind, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // Chaos on MPI: a dead rank cannot be replaced, so the run must break cleanly. 2,000 tasks at
 // once with retries: 3 on 2 ranks, 2% of which exit their rank the first time they run: every

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import { PoolExecutor } from '@futures/core';
+import { untilGone } from '@futures/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCommWorkers, mpi } from '../src/index.js';
-import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers, untilGone } from './support/processes.js';
+import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers } from './support/processes.js';
 import { tasks } from './support/tasks.js';
 
 const TAG = newTag();

@@ -1,7 +1,8 @@
 import { PoolExecutor } from '@futures/core';
+import { untilGone } from '@futures/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mpi } from '../src/index.js';
-import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers, untilGone } from './support/processes.js';
+import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers } from './support/processes.js';
 import { tasks } from './support/tasks.js';
 
 // Messages over 2 GiB (MPI counts are ints: the transport cuts them in chunks) and the

@@ -1,8 +1,8 @@
 import { PoolExecutor } from '@futures/core';
-import { runConformanceSuite, tasks } from '@futures/core/conformance';
+import { runConformanceSuite, tasks, untilGone } from '@futures/core/conformance';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mpi } from '../src/index.js';
-import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers, untilGone } from './support/processes.js';
+import { HAS_MPI, NO_MPI_REASON, newTag, taggedWorkers } from './support/processes.js';
 
 // Spawn mode, as a plain `node app.js` gets it: this test process is an MPI singleton and
 // every executor spawns its workers with MPI_Comm_spawn. Everything it spawns carries TAG.

@@ -1,5 +1,6 @@
+import { alive } from '@futures/core/conformance';
 import { describe, expect, it } from 'vitest';
-import { alive, HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, run } from './support/processes.js';
+import { HAS_MPI, leftBehind, mpiexec, NO_MPI_REASON, newTag, run } from './support/processes.js';
 
 // A dead rank: the executor breaks (futures settle with BrokenExecutorError), the program
 // ends instead of hanging, and nothing it started is left behind. Each case runs in its own

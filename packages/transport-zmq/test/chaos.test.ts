@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PoolExecutor } from '@futures/core';
-import { tasks } from '@futures/core/conformance';
+import { allGone, tasks } from '@futures/core/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { zmq } from '../src/index.js';
-import { allGone } from './support/proc.js';
 
 // Chaos: 2,000 tasks at once with retries: 3 on 2 worker processes, 2% of which end their
 // process (process.exit(3)) the first time they run. Every future gets its value, a death

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
+import { allGone } from '@futures/core/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allGone, Proc } from './support/proc.js';
+import { Proc } from './support/proc.js';
 
 // No worker process outlives its controller program, however that program ends.
 const CONTROLLER = new URL('./fixtures/controller.mjs', import.meta.url).pathname;

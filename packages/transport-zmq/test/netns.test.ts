@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Gate } from '@futures/core/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keygen } from '../src/index.js';
-import { HoldGate } from './support/gate.js';
+import type { HoldDetails, HoldGate } from './support/harness.js';
 import { Cluster, netnsUnavailable } from './support/netns.js';
 import { type Event, Proc } from './support/proc.js';
 
@@ -91,7 +92,7 @@ describe.skipIf(unavailable !== null)(
     };
 
     const openGate = async (): Promise<HoldGate> => {
-      const g = await HoldGate.open();
+      const g = await Gate.open<HoldDetails>();
       gates.push(g);
       return g;
     };
@@ -165,7 +166,7 @@ describe.skipIf(unavailable !== null)(
       await gate.until((arr) => arr.some((x) => x.ns === 'a'));
       const wb = worker('b'); // joins while a's task is held and five are queued
       await gate.until((arr) => arr.some((x) => x.ns === 'b'));
-      gate.releaseAll();
+      gate.openAll();
       await ctl.event('done');
       const results = ctl.all('result');
       expect(results).toHaveLength(6);
@@ -189,7 +190,7 @@ describe.skipIf(unavailable !== null)(
       );
       // every intruder tried several times while the map is running
       for (const p of intruders) await p.until((x) => x.all('attempt').length >= 3, 'intruder attempts');
-      gate.releaseAll();
+      gate.openAll();
       const done = (await ctl.event('done')) as Event & { stats: { workers: unknown[] } };
       const results = ctl.all('result');
       expect(ctl.all('error')).toEqual([]);

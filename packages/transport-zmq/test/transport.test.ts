@@ -173,7 +173,7 @@ describe('membership', () => {
     const error = (await held.catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(WorkerLostError);
     expect(error.message, error.message).toMatch(/died of an uncaught RangeError: boom in a timer\n\s+at /);
-    gate.releaseAll();
+    gate.openAll();
   });
 
   it.each([1, 0])(
@@ -204,7 +204,7 @@ describe('membership', () => {
       const more = [2, 3].map((i) => p.submit(hold, gate.path, i));
       await gate.until((arr) => new Set(arr.filter((a) => a.i >= 2).map((a) => a.pid)).size === 2);
       expect(gate.arrivals.filter((a) => a.i >= 2).some((a) => a.pid === victim.pid)).toBe(false);
-      gate.releaseAll();
+      gate.openAll();
       await Promise.all(more);
       expect(p.numWorkers).toBe(2);
     },
@@ -270,7 +270,7 @@ describe('hostile input', () => {
               wake = resolve;
             });
           }
-          gate.releaseAll();
+          gate.openAll();
         }
       }
       expect(out).toEqual(items);

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -113,22 +112,4 @@ export function node(
   const r = start(process.execPath, args, options);
   r.child.stdin!.end();
   return r.done;
-}
-
-/**
- * True while a process with this pid runs. A zombie (ended, not yet reaped: on machines whose
- * pid 1 does not reap orphans it stays one) counts as ended.
- */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }

@@ -12,9 +12,10 @@ import { waitingSuite } from './suites/waiting.js';
 
 export type { ConformanceConfig } from './context.js';
 export { TASKS_URL, tasks } from './context.js';
-export { Gate } from './gate.js';
+export { Gate, type GateArrival } from './gate.js';
 export { expectHugeResultLosesOnlyItsWorker } from './memory-limit.js';
 export { ip, ipMust, netnsUnavailable } from './netns.js';
+export { alive, allGone, untilGone } from './processes.js';
 export { removeTempProjects, tempProject } from './temp-project.js';
 
 export function runConformanceSuite(config: ConformanceConfig): void {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alive, untilGone } from '@futures/core/conformance';
 
 export const PKG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ADDON = path.join(PKG_DIR, 'build', 'Release', 'futures_mpi.node');
@@ -26,37 +27,12 @@ export function taggedProcesses(tag: string): number[] {
     try {
       const environ = fs.readFileSync(`/proc/${entry}/environ`, 'latin1');
       if (!environ.includes(`FUTURES_TEST_TAG=${tag}`)) continue;
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
-      out.push(pid);
+      if (alive(pid)) out.push(pid);
     } catch {
       // gone meanwhile, or not readable
     }
   }
   return out;
-}
-
-/** Whether each pid is still a live (non-zombie) process. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Resolves once `check()` returns an empty list, or with what is left after `timeoutMs`.
- * (Processes end asynchronously after their last message: this waits for the OS, bounded.)
- */
-export async function untilGone(check: () => number[], timeoutMs = 15_000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = check();
-    if (left.length === 0 || Date.now() > deadline) return left;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The processes tagged `tag` still alive once they had time to go (none, when all is well). */

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PoolExecutor, task } from '@futures/core';
+import { Gate } from '@futures/core/conformance';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { keygen } from '../../src/index.js';
-import { HoldGate } from './gate.js';
 import { Proc } from './proc.js';
 
 // Shared by the loopback test files: task references, a cluster key in a temporary
@@ -20,6 +20,15 @@ export const echoOrHold = task<<T>(socketPath: string, heldIndex: number, i: num
   TASKS,
   'echoOrHold',
 );
+
+/** What fixtures/tasks.mjs `hold` tells core's gate besides its name (String(i)): which task, and where it runs. */
+export interface HoldDetails {
+  i: number;
+  pid: number;
+  ns: string | null;
+  tag: string | null;
+}
+export type HoldGate = Gate<HoldDetails>;
 
 export let dir: string;
 export let keyFile: string;
@@ -55,7 +64,7 @@ export const workerProc = (args: string[]): Proc => {
   return p;
 };
 export const openGate = async (): Promise<HoldGate> => {
-  const g = await HoldGate.open();
+  const g = await Gate.open<HoldDetails>();
   gates.push(g);
   return g;
 };

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 
 export interface Event {
   event: string;
@@ -111,34 +110,5 @@ export class Proc {
         // gone
       }
     }
-  }
-}
-
-/** Whether a process exists (signal 0). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
-/** Resolves once none of `pids` exists; rejects with the survivors after `ms`. */
-export async function allGone(pids: number[], ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = pids.filter((p) => alive(p) && !isZombie(p));
-    if (left.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`processes still running: ${left.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
   }
 }
