@@ -26,6 +26,7 @@ const SETS = [
   ['core+shm', ['@futures/core', '@futures/transport-shm']],
   ['core+zmq', ['@futures/core', '@futures/transport-zmq']],
   ['core+mpi', ['@futures/core', '@futures/transport-mpi']],
+  ['core+shm+dashboard', ['@futures/core', '@futures/transport-shm', '@futures/dashboard']],
   [
     'everything',
     [
@@ -34,6 +35,7 @@ const SETS = [
       '@futures/transport-zmq',
       '@futures/transport-mpi',
       '@futures/cli',
+      '@futures/dashboard',
     ],
   ],
 ];
