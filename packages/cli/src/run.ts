@@ -9,7 +9,7 @@ import {
   type TransportCliHooks,
   transportEnvNameOf,
 } from '@futures/core/transport';
-import { resolveTsx } from '@futures/core/worker';
+import { isTypeScriptModule, resolveTsx } from '@futures/core/worker';
 import { type ProgramSpec, runInline } from './inline.js';
 import { CLI_BIN, CliError, UsageError } from './meta.js';
 import { LineRenderer, type ProgressRenderer, TerminalRenderer } from './progress/view.js';
@@ -41,7 +41,6 @@ export interface RunOptions {
   option?: string[];
 }
 
-const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const OPTION_NAME = /^[a-zA-Z][a-zA-Z0-9]*$/;
 
 /**
@@ -84,11 +83,9 @@ function tsxImport(dir: string, program: string): string[] {
 }
 
 function moduleLooksTs(spec: string, cwd: string): boolean {
-  if (TS_EXTENSIONS.has(path.extname(spec))) return true;
+  if (isTypeScriptModule(spec)) return true;
   try {
-    return TS_EXTENSIONS.has(
-      path.extname(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(spec)),
-    );
+    return isTypeScriptModule(createRequire(path.join(cwd, '__futures_resolve__.js')).resolve(spec));
   } catch {
     return false;
   }
@@ -163,9 +160,7 @@ function programCommand(
   }
   if (!stat.isFile()) throw new UsageError(`the script ${script} is not a file`);
   const loader =
-    opts.tsx || TS_EXTENSIONS.has(path.extname(file))
-      ? tsxImport(path.dirname(file), `the program ${script}`)
-      : [];
+    opts.tsx || isTypeScriptModule(file) ? tsxImport(path.dirname(file), `the program ${script}`) : [];
   return {
     argv: [node, ...loader, file, ...args],
     dir: path.dirname(file),
