@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { PoolExecutor, type PoolExecutorOptions } from '@futures/core';
+import { FuturesError, PoolExecutor, type PoolExecutorOptions } from '@futures/core';
 import { describe, expect, it } from 'vitest';
 import { MpiUnavailableError } from '../src/errors.js';
 import { cliHooks, commExecutor, futuresTransport, launcherWorld, mpi, splitWorld } from '../src/index.js';
@@ -49,6 +49,8 @@ describe('without the addon', () => {
         }
       })();
       expect(unavailable).toBeInstanceOf(MpiUnavailableError);
+      expect(unavailable).toBeInstanceOf(FuturesError);
+      expect((unavailable as FuturesError).code).toBe('ERR_FUTURES_MPI_UNAVAILABLE');
       // what a user of the package runs (not a command of this repository), pnpm's approval included
       const message = (unavailable as Error).message;
       expect(message).toMatch(/libopenmpi-dev/);

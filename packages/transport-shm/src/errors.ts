@@ -1,4 +1,4 @@
-import { FuturesError } from '@futures/core';
+import { FuturesError } from '@futures/core/transport';
 
 /** A worker thread ended outside of shutdown: the `error` given to TransportHandler.workerLost. */
 export class WorkerExitError extends FuturesError {

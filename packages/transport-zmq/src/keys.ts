@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { FuturesError } from '@futures/core/transport';
 
 /**
  * Cluster keys. One secret (32 random bytes, written `fzk1.<base64url>`) is shared by the
@@ -14,7 +15,8 @@ import * as fs from 'node:fs';
 const PREFIX = 'fzk1.';
 const SECRET_BYTES = 32;
 
-export class KeyError extends Error {
+/** A cluster key or key file that cannot be used (its text names the problem and the fix). */
+export class KeyError extends FuturesError {
   override readonly name = 'KeyError';
   readonly code = 'ERR_FUTURES_ZMQ_KEY';
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BrokenExecutorError, task, WorkerLostError } from '@futures/core';
+import { BrokenExecutorError, FuturesError, task, WorkerLostError } from '@futures/core';
 import { describe, expect, it } from 'vitest';
 import * as zeromq from 'zeromq';
 import { parseWorkerArgs } from '../src/cli-args.js';
@@ -71,6 +71,8 @@ describe('options and keys', () => {
     const noKey = pool({ transport: zmq({ bind: 'tcp://0.0.0.0:0', localWorkers: 0 }) });
     const e1 = await noKey.bootup().catch((e: unknown) => e);
     expect((e1 as Error).name).toBe('KeyError');
+    expect(e1).toBeInstanceOf(FuturesError);
+    expect((e1 as FuturesError).code).toBe('ERR_FUTURES_ZMQ_KEY');
     expect(String((e1 as Error).message)).toMatch(/needs a cluster key.*futures keygen/);
     // the executor is broken for good
     expect(await noKey.submit(echo, 1).catch((e: unknown) => e)).toBeInstanceOf(BrokenExecutorError);

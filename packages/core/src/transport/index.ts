@@ -14,7 +14,7 @@ export {
   validateOptions,
 } from '../config/options.js';
 export { CORE_OPTION_SPECS, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
-export { optionRangeError, optionTypeError } from '../errors.js';
+export { FuturesError, type FuturesErrorOptions, optionRangeError, optionTypeError } from '../errors.js';
 export type {
   OptionSpec,
   OptionSpecBase,
