@@ -6,14 +6,15 @@
  * then exits. Frames that arrive while the runtime module is still loading are buffered.
  */
 import { getEngine } from './engine.js';
+import { MPI_OPTION_SPECS } from './options.js';
 import { type ServeWorker, WorkerServer } from './server.js';
 import type { SpawnedWorkerConfig } from './targets.js';
 
 async function main(): Promise<number> {
   const config = JSON.parse(process.argv[2] ?? '{}') as SpawnedWorkerConfig;
   const engine = getEngine({
-    backoff: config.backoff ?? 1,
-    heartbeatTimeout: config.heartbeatTimeout ?? 30_000,
+    backoff: config.backoff ?? MPI_OPTION_SPECS.backoff.default,
+    heartbeatTimeout: config.heartbeatTimeout ?? MPI_OPTION_SPECS.heartbeatTimeout.default,
     oversubscribe: false,
   });
   engine.hold();

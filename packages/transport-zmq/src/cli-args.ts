@@ -1,5 +1,5 @@
 import { loadSecret } from './keys.js';
-import { MAX_MESSAGE_BYTES_DEFAULT, parseEndpoint, zmqEnv } from './options.js';
+import { MAX_MESSAGE_BYTES_DEFAULT, parseEndpoint, ZMQ_OPTION_SPECS, zmqEnv } from './options.js';
 
 export const WORKER_USAGE = `Usage: futures worker --connect tcp://HOST:PORT [options]
 
@@ -69,8 +69,8 @@ export function parseWorkerArgs(
     workers: 1,
     reconnect: false,
     joinTimeout: 0,
-    heartbeatInterval: 1000,
-    heartbeatTimeout: 4000,
+    heartbeatInterval: ZMQ_OPTION_SPECS.heartbeatInterval.default,
+    heartbeatTimeout: ZMQ_OPTION_SPECS.heartbeatTimeout.default,
     maxMessageBytes: MAX_MESSAGE_BYTES_DEFAULT,
     quiet: false,
     lifeline: null,

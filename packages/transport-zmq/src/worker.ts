@@ -3,7 +3,7 @@ import type { Frame, WorkerEndpoint } from '@futures/core/transport';
 import type { WorkerRuntime } from '@futures/core/worker';
 import { baseSocketOptions, clientCurveOptions, deriveKeys } from './keys.js';
 import { RateLimitedLog } from './log.js';
-import { MAX_MESSAGE_BYTES_DEFAULT } from './options.js';
+import { MAX_MESSAGE_BYTES_DEFAULT, ZMQ_OPTION_SPECS } from './options.js';
 import {
   type HelloInfo,
   jsonPart,
@@ -64,8 +64,8 @@ export async function runWorker(options: WorkerRunOptions): Promise<number> {
   const runtimeModule = (await import(
     options.runtimeUrl ?? '@futures/core/worker'
   )) as typeof import('@futures/core/worker');
-  const heartbeatInterval = options.heartbeatInterval ?? 1000;
-  const heartbeatTimeout = options.heartbeatTimeout ?? 4000;
+  const heartbeatInterval = options.heartbeatInterval ?? ZMQ_OPTION_SPECS.heartbeatInterval.default;
+  const heartbeatTimeout = options.heartbeatTimeout ?? ZMQ_OPTION_SPECS.heartbeatTimeout.default;
   const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES_DEFAULT;
   const status = options.onStatus ?? (() => {});
   const log = new RateLimitedLog(`futures zmq worker ${process.pid}`);
