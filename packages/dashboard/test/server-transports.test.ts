@@ -1,9 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PoolExecutor, task } from '@futures/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard, dashboardUrl } from '../src/index.js';
+import { HAS_MPI, mpiEnv } from './support/mpi.js';
 import { EventStream } from './support/sse.js';
 
 // The same stream from executors whose workers are processes: zmq (local worker processes)
@@ -12,17 +10,7 @@ import { EventStream } from './support/sse.js';
 const TASKS = new URL('./programs/tasks.mjs', import.meta.url);
 const add = task<(a: number, b: number) => number>(TASKS, 'add');
 
-const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HAS_MPI = fs.existsSync(
-  path.join(PKG, 'node_modules/@futures/transport-mpi/build/Release/futures_mpi.node'),
-);
-if (process.env.FUTURES_REQUIRE_MPI === '1' && !HAS_MPI)
-  throw new Error('FUTURES_REQUIRE_MPI=1 but the MPI addon is not built');
-if (process.getuid?.() === 0) {
-  process.env.OMPI_ALLOW_RUN_AS_ROOT = '1';
-  process.env.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1';
-}
-process.env.OMPI_MCA_rmaps_base_oversubscribe = '1';
+for (const [k, v] of Object.entries(mpiEnv())) process.env[k] = v;
 
 afterEach(async () => {
   await closeDashboard();

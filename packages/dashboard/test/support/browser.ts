@@ -28,26 +28,13 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+export { HAS_MPI, mpiEnv } from './mpi.js';
+
 export function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (scripts/setup.sh does)`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
-
-/** The MPI addon of the workspace's transport-mpi: without it the mpi test cannot run. */
-const MPI_ADDON = path.join(PKG_DIR, 'node_modules/@futures/transport-mpi/build/Release/futures_mpi.node');
-export const HAS_MPI = fs.existsSync(MPI_ADDON);
-if (process.env.FUTURES_REQUIRE_MPI === '1' && !HAS_MPI) {
-  throw new Error(`FUTURES_REQUIRE_MPI=1 but the MPI addon is not built: ${MPI_ADDON}`);
-}
-
-/** What Open MPI needs to spawn workers from a plain `node` process here (root, 2 cores). */
-export function mpiEnv(): Record<string, string> {
-  return {
-    OMPI_MCA_rmaps_base_oversubscribe: '1',
-    ...(process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}),
-  };
 }
 
 /** A TCP port free on loopback now (for a zmq pool that remote workers connect to). */
