@@ -4,6 +4,9 @@ import type { ZmqLib } from './zmq-lib.js';
 
 type Part = Buffer | Uint8Array | string;
 
+/** How long a send to a peer that is gone may wait before it fails. */
+const DEAD_PEER_SEND_TIMEOUT_MS = 200;
+
 /**
  * One ROUTER socket of the controller with its send queue and receive loop. A controller has
  * one for everyone (TCP, CURVE) and, for its own local workers, one on a Unix socket in a
@@ -27,7 +30,18 @@ export class Listener {
     pollMs: number,
   ) {
     this.tag = tag;
-    this.router = new lib.Router(options);
+    this.router = new lib.Router({
+      ...options,
+      // A send to a peer that is gone fails (EHOSTUNREACH) instead of being dropped silently.
+      mandatory: true,
+      // With `mandatory` and no high-water mark, a send can only wait when its peer is gone
+      // (its pipe is closing): zeromq.js then waits for the socket to turn writable, which
+      // never happens when that peer was the only one, and every later send queues behind
+      // it (a remote worker killed with -9 was never reported lost). The timeout fails that
+      // one send (EAGAIN, then EHOSTUNREACH): its session ends and the queue moves on.
+      sendTimeout: DEAD_PEER_SEND_TIMEOUT_MS,
+      linger: 500,
+    });
     this.#queue = new SendQueue(this.router, (parts, error) => onSendFailed(parts, error, this));
     this.#receiver = new Receiver(this.router, (parts) => onMessage(parts, this), wakeMs, pollMs);
   }

@@ -18,8 +18,6 @@ import { type Session, Sessions, workerName } from './sessions.js';
 import { ZapHandler } from './zap.js';
 import { loadZmq } from './zmq-lib.js';
 
-/** How long a send to a peer that is gone may wait before it fails (see the ROUTER's options). */
-const DEAD_PEER_SEND_TIMEOUT_MS = 200;
 /** Non-blocking reads every this many ms while the pool is idle (and does not keep the process alive). */
 const IDLE_POLL_MS = 50;
 
@@ -106,15 +104,6 @@ export class ZmqTransport implements Transport {
         lib,
         {
           context,
-          mandatory: true,
-          // With `mandatory` and no high-water mark, a send can only wait when its peer is
-          // gone (its pipe is closing): zeromq.js then waits for the socket to turn writable,
-          // which never happens when that peer was the only one, and every later send queues
-          // behind it. A remote worker killed with -9 was never reported lost. The timeout
-          // fails that one send (EAGAIN, then EHOSTUNREACH): the session ends, its tasks go
-          // back to core, and the queue moves on.
-          sendTimeout: DEAD_PEER_SEND_TIMEOUT_MS,
-          linger: 500,
           ...baseSocketOptions(o),
           ...serverCurveOptions(curve ? keys : null),
         },
