@@ -1,23 +1,13 @@
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
-import { SerializationError, TaskLoadError } from '../errors.js';
+import { TaskLoadError } from '../errors.js';
 import { RateLimitedWarning } from '../executor/stats.js';
 import { toWireError } from '../serialization/errors-wire.js';
 import { resolvePendingInstances } from '../serialization/values.js';
 import type { AnyFunction } from '../task.js';
 import type { WorkerEndpoint } from '../transport/contract.js';
-import {
-  decodeControllerMessage,
-  encodeWorkerMessage,
-  type Frame,
-  ResultBatchWriter,
-} from '../transport/frame.js';
-import {
-  checkLastEntry,
-  MAX_MESSAGE_BYTES_DEFAULT,
-  messageTooLarge,
-  NEXT_FRAME,
-} from '../transport/message-limit.js';
+import { decodeControllerMessage, encodeWorkerMessage, type Frame } from '../transport/frame.js';
+import { MAX_MESSAGE_BYTES_DEFAULT } from '../transport/message-limit.js';
 import {
   CallMode,
   type FnSpec,
@@ -28,6 +18,7 @@ import {
 import { markWorker } from '../worker-context.js';
 import { launcherLabel } from './launcher-label.js';
 import { loadFunction } from './load.js';
+import { ResultOutbox } from './result-outbox.js';
 import { abortTask, beginTask, endTask } from './task-context.js';
 import { isTypeScriptModule, registerTypeScriptFor } from './typescript.js';
 
@@ -61,8 +52,6 @@ const YIELD_AFTER_MS = 1;
  * the loop a turn at least this often (ms), for timers and I/O of the task code.
  */
 const LOOP_TURN_EVERY_MS = 50;
-/** Run times are reported in whole microseconds, capped (a run of over ~71 minutes reads as that). */
-const MAX_RUN_US = 0xffffffff;
 
 export interface WorkerRuntime {
   /** Hands one frame from the controller to the runtime. */
@@ -107,10 +96,7 @@ class Runtime implements WorkerRuntime {
   #initDone: Promise<boolean> | null = null;
   /** The init message is being processed (an async initializer or its import is pending): not idle. */
   #initializing = false;
-  readonly #results = new ResultBatchWriter();
-  /** Largest encoded result (and results frame), from the init message. */
-  #maxBytes = MAX_MESSAGE_BYTES_DEFAULT;
-  #oldestUnsent = 0;
+  readonly #results: ResultOutbox;
   #baseDir: string | null = null;
   /** This worker's id, from the init message. */
   #workerId = -1;
@@ -124,6 +110,7 @@ class Runtime implements WorkerRuntime {
 
   constructor(endpoint: WorkerEndpoint, beforeImport?: WorkerRuntimeOptions['beforeImport']) {
     this.#endpoint = endpoint;
+    this.#results = new ResultOutbox((frame) => endpoint.send(frame));
     this.#beforeImport = beforeImport;
   }
 
@@ -185,7 +172,7 @@ class Runtime implements WorkerRuntime {
       taskIds.push(call.taskId);
     }
     taskIds.reverse();
-    this.#flush(); // what finished before the revoke reaches the controller first
+    this.#results.flush(); // what finished before the revoke reaches the controller first
     this.#endpoint.send(encodeWorkerMessage({ type: 'revoked', taskIds }));
   }
 
@@ -199,7 +186,7 @@ class Runtime implements WorkerRuntime {
     const label = launcherLabel();
     if (label !== undefined) identity.label = label;
     this.#workerId = init.workerId;
-    this.#maxBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES_DEFAULT;
+    this.#results.maxBytes = init.maxMessageBytes ?? MAX_MESSAGE_BYTES_DEFAULT;
     try {
       if (init.env) Object.assign(process.env, init.env);
       if (init.cwd) {
@@ -282,7 +269,7 @@ class Runtime implements WorkerRuntime {
       this.#queue[this.#head++] = undefined as unknown as TaskCall;
       let fn = this.#fns.get(call.fnId);
       if (fn instanceof Promise) {
-        this.#flush();
+        this.#results.flush();
         try {
           fn = await fn;
         } catch (error) {
@@ -292,12 +279,12 @@ class Runtime implements WorkerRuntime {
       if (fn === undefined)
         fn = new TaskLoadError(`function id ${call.fnId} was never defined (protocol error)`);
       if (this.#abortedQueued.delete(call.taskId)) {
-        this.#addResult(call.taskId, false, toWireError(new Error('aborted before it started')), 0);
+        this.#results.add(call.taskId, false, toWireError(new Error('aborted before it started')), 0);
       } else if (fn instanceof Error) {
-        this.#addResult(call.taskId, false, toWireError(fn), 0);
+        this.#results.add(call.taskId, false, toWireError(fn), 0);
       } else {
         const avg = this.#avgMs[call.fnId];
-        if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#flush();
+        if (this.#results.count > 0 && (avg === undefined || avg > QUICK_TASK_MS)) this.#results.flush();
         resolvePendingInstances(); // its module is imported now: its classes are registered
         const took = await this.#run(call, fn);
         this.#avgMs[call.fnId] = avg === undefined ? took : avg * 0.8 + took * 0.2;
@@ -312,12 +299,15 @@ class Runtime implements WorkerRuntime {
           }
         }
       }
-      if (this.#results.count >= this.#flushCount || performance.now() - this.#oldestUnsent > FLUSH_AGE_MS)
-        this.#flush();
+      if (
+        this.#results.count >= this.#flushCount ||
+        performance.now() - this.#results.oldestAt > FLUSH_AGE_MS
+      )
+        this.#results.flush();
     }
     this.#queue = [];
     this.#head = 0;
-    this.#flush();
+    this.#results.flush();
     this.#pumping = false;
     if (this.#stopping && !this.#closed) {
       this.#closed = true;
@@ -339,7 +329,7 @@ class Runtime implements WorkerRuntime {
     try {
       value = call.mode === CallMode.Chunk ? this.#runChunk(fn, call.args as unknown[][]) : fn(...call.args);
       if (isThenable(value)) {
-        this.#flush();
+        this.#results.flush();
         value = await value;
       }
     } catch (error) {
@@ -349,7 +339,7 @@ class Runtime implements WorkerRuntime {
       endTask();
     }
     const took = performance.now() - started;
-    this.#addResult(call.taskId, ok, ok ? value : toWireError(value), took, fn);
+    this.#results.add(call.taskId, ok, ok ? value : toWireError(value), took, fn);
     return took;
   }
 
@@ -373,46 +363,6 @@ class Runtime implements WorkerRuntime {
     out[from] = await pending;
     for (let i = from + 1; i < argLists.length; i++) out[i] = await fn(...argLists[i]!);
     return out;
-  }
-
-  #addResult(taskId: number, ok: boolean, value: unknown, tookMs: number, fn?: AnyFunction): void {
-    if (this.#results.count === 0) this.#oldestUnsent = performance.now();
-    const runUs = Math.min(MAX_RUN_US, Math.round(tookMs * 1000));
-    const results = this.#results;
-    try {
-      let bytes = this.#addChecked(taskId, ok, value, runUs);
-      if (bytes === NEXT_FRAME) {
-        this.#flush(); // it fits alone, not beside the results before it
-        this.#oldestUnsent = performance.now();
-        bytes = this.#addChecked(taskId, ok, value, runUs);
-      }
-      if (bytes > 0) {
-        const name = fn?.name || 'an anonymous function';
-        const error = messageTooLarge('result', name, taskId, bytes, this.#maxBytes);
-        results.add(taskId, false, toWireError(error), runUs);
-      }
-    } catch (error) {
-      const what = ok ? 'result' : 'error';
-      const failure = new SerializationError(
-        `the task's ${what} could not be serialized to send back: ${(error as Error).message}`,
-        { cause: error },
-      );
-      this.#results.add(taskId, false, toWireError(failure), runUs);
-    }
-  }
-
-  /** Encodes a result; 0, or (taken out again) NEXT_FRAME or its size over the limit. */
-  #addChecked(taskId: number, ok: boolean, value: unknown, runUs: number): number {
-    const results = this.#results;
-    const pos = results.w.pos;
-    const nbufs = results.bufs.length;
-    results.add(taskId, ok, value, runUs);
-    return checkLastEntry(results, pos, nbufs, this.#maxBytes);
-  }
-
-  #flush(): void {
-    const frame = this.#results.take();
-    if (frame !== null) this.#endpoint.send(frame);
   }
 }
 
