@@ -184,12 +184,6 @@ function parseOptions(options: readonly string[]): [string, string][] {
 }
 
 /**
- * The CLI hooks, and one the contract may gain: true in every process a transport's launcher
- * started (the CLI then runs the program in that process).
- */
-type LaunchHooks = TransportCliHooks & { isLaunched?(): boolean };
-
-/**
  * `futures run`: resolves with the exit status the CLI should exit with, or null when the
  * program runs in this process and ends it itself.
  */
@@ -219,7 +213,7 @@ export async function runCommand(
 
   const choice = chooseTransport(opts.transport, env, cwd);
   for (const [name, value] of options) env[envNameOf(name, choice.name)] = value;
-  let hooks: LaunchHooks = {};
+  let hooks: TransportCliHooks = {};
   try {
     hooks = (await loadProvider(choice, env, [program.dir])).cli ?? {};
   } catch (error) {

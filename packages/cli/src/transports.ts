@@ -3,16 +3,16 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import {
   type ConfigFile,
+  chooseTransportName,
   findConfigFile,
   loadTransportProvider,
   type TransportProvider,
+  transportPackagesOf,
 } from '@futures/core/transport';
 import { CLI_ROOT, CliError, type PackageInfo, packageOf } from './meta.js';
 
 /** The transports `futures info` always reports on. */
 export const KNOWN_TRANSPORTS = ['shm', 'mpi', 'zmq'] as const;
-
-const TRANSPORT_NAME = /^[a-z][a-z0-9-]*$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,7 +38,10 @@ export function findConfig(cwd: string, explicit: string | undefined): ConfigFil
   }
 }
 
-/** Precedence as in core: the --transport flag (it becomes FUTURES_TRANSPORT) > environment > config file > fallback. */
+/**
+ * The transport a program started here would use: core's own choice (the --transport flag,
+ * which becomes FUTURES_TRANSPORT for the program, > environment > config file > fallback).
+ */
 export function chooseTransport(
   flag: string | undefined,
   env: Env,
@@ -46,29 +49,17 @@ export function chooseTransport(
   fallback = 'shm',
 ): TransportChoice {
   const config = findConfig(cwd, env.FUTURES_CONFIG);
-  const packagesValue = config?.settings.transports;
-  const packages: Record<string, string> = {};
-  if (typeof packagesValue === 'object' && packagesValue !== null && !Array.isArray(packagesValue)) {
-    for (const [k, v] of Object.entries(packagesValue)) if (typeof v === 'string') packages[k] = v;
+  const explicit = flag === undefined ? undefined : { value: flag, source: 'option --transport' };
+  try {
+    const { name, source } = chooseTransportName(explicit, env, config, fallback);
+    return { name, source, packages: transportPackagesOf(config), configFile: config?.path ?? null };
+  } catch (error) {
+    throw new CliError((error as Error).message, {
+      code: 'FUTURES_CONFIG',
+      exitCode: flag !== undefined ? 2 : 1,
+      cause: error,
+    });
   }
-  let name: string;
-  let source: string;
-  if (flag !== undefined) [name, source] = [flag, 'option --transport'];
-  else if (env.FUTURES_TRANSPORT)
-    [name, source] = [env.FUTURES_TRANSPORT, 'environment variable FUTURES_TRANSPORT'];
-  else if (typeof config?.settings.transport === 'string')
-    [name, source] = [config.settings.transport, `config file ${config.path}`];
-  else [name, source] = [fallback, 'the default'];
-  if (!TRANSPORT_NAME.test(name)) {
-    throw new CliError(
-      `futures: transport (from ${source}) must be a name like "shm", "mpi" or "zmq", got ${JSON.stringify(name)}`,
-      {
-        code: 'FUTURES_CONFIG',
-        exitCode: source === 'option --transport' ? 2 : 1,
-      },
-    );
-  }
-  return { name, source, packages, configFile: config?.path ?? null };
 }
 
 /** FUTURES_TRANSPORT_PATH with the CLI's own directory last, so transports resolve from its dependencies. */

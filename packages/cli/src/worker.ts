@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import type { TransportCliHooks } from '@futures/core/transport';
 import { UsageError } from './meta.js';
 import { chooseTransport, KNOWN_TRANSPORTS, loadProvider } from './transports.js';
 
@@ -8,11 +7,8 @@ export interface WorkerOptions {
   config?: string;
 }
 
-/** Commands a transport provides for `futures <command> ...args`; `keygen` is zmq's (not yet in the contract). */
-type CommandHooks = Pick<TransportCliHooks, 'worker'> & { keygen?(argv: readonly string[]): Promise<number> };
-type CommandName = keyof CommandHooks;
-
-const WHY_NOT: Record<CommandName, string> = {
+/** Why a transport may lack one of the commands the CLI documents (for the error's message). */
+const WHY_NOT: Readonly<Record<string, string>> = {
   worker: 'its program starts its own workers',
   keygen: 'it uses no keys',
 };
@@ -23,7 +19,7 @@ const WHY_NOT: Record<CommandName, string> = {
  * zmq (the transport whose workers join from outside).
  */
 export async function transportCommand(
-  command: CommandName,
+  command: string,
   opts: WorkerOptions,
   args: readonly string[],
 ): Promise<number> {
@@ -31,22 +27,22 @@ export async function transportCommand(
   if (opts.config !== undefined) env.FUTURES_CONFIG = path.resolve(opts.config);
   const choice = chooseTransport(opts.transport, env, process.cwd(), 'zmq');
   const provider = await loadProvider(choice, env);
-  const hook = (provider.cli as CommandHooks | undefined)?.[command];
+  const hook = provider.cli?.commands?.[command];
   if (hook === undefined) {
     const others: string[] = [];
     for (const name of KNOWN_TRANSPORTS) {
       if (name === choice.name) continue;
       try {
         const p = await loadProvider({ ...choice, name, source: `futures ${command}` }, env);
-        if ((p.cli as CommandHooks | undefined)?.[command]) others.push(name);
+        if (p.cli?.commands?.[command] !== undefined) others.push(name);
       } catch {}
     }
     const hint = others.length > 0 ? ` Transports with one here: ${others.join(', ')}.` : '';
     throw new UsageError(
-      `transport "${choice.name}" (from ${choice.source}) has no ${command} command: ${WHY_NOT[command]}.${hint}`,
+      `transport "${choice.name}" (from ${choice.source}) has no ${command} command${WHY_NOT[command] === undefined ? '' : `: ${WHY_NOT[command]}`}.${hint}`,
     );
   }
-  return hook(args);
+  return hook.run(args);
 }
 
 /** `futures worker [--transport=zmq] ...args`: a worker that joins a running pool. */

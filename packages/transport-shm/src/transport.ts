@@ -1,12 +1,12 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import {
   type Frame,
-  inheritableExecArgv,
-  programFromString,
+  KeepAlive,
   type Transport,
   type TransportContext,
   type TransportHandler,
   workerEntryUrl,
+  workerLaunch,
 } from '@futures/core/transport';
 import { Bell, raise } from './bell.js';
 import { WorkerExitError } from './errors.js';
@@ -32,10 +32,9 @@ class Link {
   readonly ctl: Int32Array;
   readonly inbox: Inbox;
   readonly outbox: Outbox;
-  /** Set once its first frame (ready or init-failed) arrived: until then it keeps the process alive. */
-  connected = false;
+  /** Set once its first frame (ready or init-failed) arrived: until then the pool is booting. */
+  heardFrom = false;
   gone = false;
-  refd = true;
   /** Why it died, from its 'error' event or from terminateWorker(). */
   error: Error | null = null;
   readonly exited: Promise<void>;
@@ -90,8 +89,9 @@ export class ShmTransport implements Transport {
   readonly #bell = new Bell(new Int32Array(new SharedArrayBuffer(CTRL_BELL_BYTES)), CTRL_BELL);
   #handler: TransportHandler | null = null;
   #nextId = 1;
-  #active = false;
-  #stopping = false;
+  /** Workers not yet heard from: while there are any, the pool is booting. */
+  readonly #notHeardFrom = new Set<number>();
+  readonly #keepAlive = new KeepAlive((hold) => this.#setRefs(hold));
   #stopped = false;
   #stopPromise: Promise<void> | null = null;
   #waiting = false;
@@ -142,15 +142,14 @@ export class ShmTransport implements Transport {
   }
 
   setActive(active: boolean): void {
-    this.#active = active;
-    this.#updateRefs();
+    this.#keepAlive.setActive(active);
   }
 
   replaceWorker(lostWorkerId: number): void {
     void lostWorkerId;
-    if (this.#stopping) return;
+    if (this.#keepAlive.stopping) return;
     queueMicrotask(() => {
-      if (this.#stopping) return;
+      if (this.#keepAlive.stopping) return;
       try {
         this.#spawn();
       } catch (error) {
@@ -171,8 +170,7 @@ export class ShmTransport implements Transport {
       if (options.force) for (const link of this.#links.values()) void link.worker.terminate();
       return this.#stopPromise;
     }
-    this.#stopping = true;
-    this.#updateRefs(); // keep the process alive until every worker has exited
+    this.#keepAlive.setStopping(); // keep the process alive until every worker has exited
     this.#stopPromise = this.#stopAll(options.force);
     return this.#stopPromise;
   }
@@ -193,6 +191,7 @@ export class ShmTransport implements Transport {
     await Promise.all(links.map((l) => l.exited));
     clearTimeout(timer);
     this.#stopped = true;
+    this.#keepAlive.close();
     // Settle our own pending waitAsync so nothing is left waiting on the bell.
     this.#bell.ring();
   }
@@ -214,10 +213,7 @@ export class ShmTransport implements Transport {
       workerId: id,
       port: port2,
     };
-    const env = this.#ctx.env === null ? process.env : { ...process.env, ...this.#ctx.env };
-    // Threads inherit this thread's flags when given none, unless the program came from a
-    // string (futures run -c, node -e): its --input-type would stop every thread at start.
-    const execArgv = this.#ctx.execArgv ?? (programFromString() ? inheritableExecArgv(false) : null);
+    const { env, execArgv } = workerLaunch(this.#ctx, 'thread');
     const worker = new Worker(WORKER_ENTRY, {
       workerData: boot,
       transferList: [port2],
@@ -232,6 +228,9 @@ export class ShmTransport implements Transport {
     });
     worker.on('exit', (code: number) => this.#onExit(link, code));
     this.#links.set(id, link);
+    this.#notHeardFrom.add(id);
+    this.#keepAlive.setBooting(true); // refs every worker, this one included
+    if (!this.#keepAlive.holds) worker.unref();
     this.#handler!.workerJoined(id);
     return link;
   }
@@ -243,11 +242,12 @@ export class ShmTransport implements Transport {
     link.gone = true;
     link.port.close();
     this.#links.delete(link.id);
+    this.#stopWaitingFor(link.id);
     link.resolveExited();
-    if (this.#stopping) return;
+    if (this.#keepAlive.stopping) return;
     const reason =
       link.error ?? new WorkerExitError(`worker thread ${link.id} exited with code ${code}`, code);
-    if (!link.connected) {
+    if (!link.heardFrom) {
       // Died before it ever answered: replacing it would only loop. The pool cannot start.
       this.#handler!.broken(
         new WorkerExitError(`a worker thread failed to start: ${reason.message}`, code, { cause: reason }),
@@ -258,23 +258,32 @@ export class ShmTransport implements Transport {
   }
 
   /**
-   * A worker thread keeps the process alive only while the executor has work (active), is
-   * starting it (not yet connected) or stopping. Safe on Node 20 because nothing here ever
-   * listens on the Worker's own message port: Worker.ref()/unref() toggle its handle and that
-   * port together, and a 'message' listener added after unref() would ref the port again and
-   * keep the process alive for good (nodejs/node#53036, closed as won't fix). Frames travel
-   * through the rings and our own MessageChannel, whose port1 is unref'd once at spawn and read
-   * only with receiveMessageOnPort (no listener), so it never holds the loop either.
+   * The keep-alive rule is core's (KeepAlive): the worker threads hold the process while the
+   * executor has work, while some worker has not yet been heard from, or while stopping.
+   * ref()/unref() of a Worker is safe here on Node 20 because nothing here ever listens on
+   * the Worker's own message port: Worker.ref()/unref() toggle its handle and that port
+   * together, and a 'message' listener added after unref() would ref the port again and keep
+   * the process alive for good (nodejs/node#53036, closed as won't fix). Frames travel
+   * through the rings and our own MessageChannel, whose port1 is unref'd once at spawn and
+   * read only with receiveMessageOnPort (no listener), so it never holds the loop either.
    * test/process.test.ts checks both directions.
    */
-  #updateRefs(): void {
+  #setRefs(hold: boolean): void {
     for (const link of this.#links.values()) {
-      const ref = this.#active || this.#stopping || !link.connected;
-      if (ref === link.refd) continue;
-      link.refd = ref;
-      if (ref) link.worker.ref();
+      if (hold) link.worker.ref();
       else link.worker.unref();
     }
+  }
+
+  /** Its first frame arrived. */
+  #heard(link: Link): void {
+    link.heardFrom = true;
+    this.#stopWaitingFor(link.id);
+  }
+
+  /** Heard from, or exited: it no longer keeps the pool booting. */
+  #stopWaitingFor(id: number): void {
+    if (this.#notHeardFrom.delete(id)) this.#keepAlive.setBooting(this.#notHeardFrom.size > 0);
   }
 
   #scheduleDrain(): void {
@@ -285,10 +294,7 @@ export class ShmTransport implements Transport {
 
   #pollLink(link: Link): void {
     const deliver = (frame: Frame): void => {
-      if (!link.connected) {
-        link.connected = true;
-        this.#updateRefs();
-      }
+      if (!link.heardFrom) this.#heard(link);
       try {
         this.#handler!.message(link.id, frame);
       } catch (error) {

@@ -192,10 +192,12 @@ export async function infoLines(): Promise<{ ok: boolean; lines: string[] }> {
   return { ok, lines };
 }
 
-/** The CLI hooks of this transport (plus keygen, which the CLI exposes as `futures keygen`). */
-export const cliHooks: TransportCliHooks & { keygen(argv: readonly string[]): Promise<number> } = {
+/** The CLI hooks of this transport: `futures worker` and `futures keygen` are its commands. */
+export const cliHooks: TransportCliHooks = {
   launchCommand: () => null,
-  worker: workerCommand,
+  commands: {
+    worker: { summary: 'run a worker that joins a running pool (--connect ADDR)', run: workerCommand },
+    keygen: { summary: 'write a cluster key for remote workers (-o FILE)', run: keygenCommand },
+  },
   info: infoLines,
-  keygen: keygenCommand,
 };

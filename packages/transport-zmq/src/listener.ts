@@ -16,7 +16,7 @@ export class Listener {
   readonly router: zmq.Router;
   readonly #queue: SendQueue;
   readonly #receiver: Receiver;
-  /** Distinguishes this listener's routing ids from the other's in session keys. */
+  /** Distinguishes this listener's routing ids from the other's in link keys. */
   readonly tag: string;
   endpoint = '';
 
@@ -38,7 +38,7 @@ export class Listener {
       // (its pipe is closing): zeromq.js then waits for the socket to turn writable, which
       // never happens when that peer was the only one, and every later send queues behind
       // it (a remote worker killed with -9 was never reported lost). The timeout fails that
-      // one send (EAGAIN, then EHOSTUNREACH): its session ends and the queue moves on.
+      // one send (EAGAIN, then EHOSTUNREACH): its link ends and the queue moves on.
       sendTimeout: DEAD_PEER_SEND_TIMEOUT_MS,
       linger: 500,
     });

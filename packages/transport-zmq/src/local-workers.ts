@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { inheritableExecArgv, type TransportContext, workerEntryUrl } from '@futures/core/transport';
+import { type TransportContext, workerEntryUrl, workerLaunch } from '@futures/core/transport';
 import type { ResolvedZmqOptions } from './options.js';
 
 export const WORKER_ENTRY = workerEntryUrl(import.meta.url);
@@ -35,9 +35,7 @@ export function localWorkerSpec(
     heartbeatInterval: opts.heartbeatInterval,
     heartbeatTimeout: opts.heartbeatTimeout,
     maxMessageBytes: opts.maxMessageBytes,
-    env: { ...process.env, ...(ctx.env ?? {}) },
-    cwd: ctx.cwd ?? process.cwd(),
-    execArgv: ctx.execArgv ?? inheritableExecArgv(true),
+    ...workerLaunch(ctx, 'process'),
   };
 }
 
@@ -51,7 +49,7 @@ export class LocalWorker {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  /** The transport's session for this process once it joined. */
+  /** The transport's link for this process once it joined. */
   workerId = -1;
 
   constructor(spec: LocalWorkerSpec, extraArgs: readonly string[] = []) {

@@ -15,9 +15,9 @@ export enum Kind {
   Ping = 4,
   /** worker → controller: leaving (after core's stop, or on request). */
   Bye = 5,
-  /** controller → worker: the session is over; body: reason text. */
+  /** controller → worker: the link is over; body: reason text. */
   Goodbye = 6,
-  /** controller → worker: a message arrived from a connection with no session. */
+  /** controller → worker: a message arrived from a connection with no link. */
   Reset = 7,
   /** worker → controller: it is about to die of an uncaught error; body: the error's text and stack. */
   Dying = 8,
@@ -29,7 +29,7 @@ export interface HelloInfo {
   v: number;
   host: string;
   pid: number;
-  /** Set by workers this controller started itself, to tie the process to the session. */
+  /** Set by workers this controller started itself, to tie the process to the link. */
   token?: string;
   /**
    * The largest message the worker's socket accepts (its --max-message-bytes). A controller

@@ -18,7 +18,7 @@ export function zmq(options: ZmqOptions = {}): TransportFactory {
 }
 
 /** What core loads for `transport: 'zmq'` / FUTURES_TRANSPORT=zmq. */
-export const futuresTransport: TransportProvider & { cli: typeof cliHooks } = {
+export const futuresTransport: TransportProvider = {
   name: 'zmq',
   optionSpecs: ZMQ_OPTION_SPECS,
   factory: (options) => zmq(options as ZmqOptions),

@@ -1,4 +1,10 @@
-import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
+import {
+  type Frame,
+  KeepAlive,
+  type Transport,
+  type TransportContext,
+  type TransportHandler,
+} from '@futures/core/transport';
 import { ZmqWorkerLostError } from './errors.js';
 import {
   baseSocketOptions,
@@ -8,13 +14,13 @@ import {
   formatSecret,
   serverCurveOptions,
 } from './keys.js';
+import { type Link, Links, workerName } from './links.js';
 import { Listener } from './listener.js';
 import { LocalPool, type LocalWorker, type LocalWorkerSpec, localWorkerSpec } from './local-workers.js';
 import { RateLimitedLog } from './log.js';
 import { isLoopback, localAddress, type ResolvedZmqOptions } from './options.js';
 import { PrivateSocketDir } from './private-dir.js';
 import { type HelloInfo, helloRefusal, jsonPart, Kind, kindPart, parseJsonPart, plain } from './protocol.js';
-import { type Session, Sessions, workerName } from './sessions.js';
 import { ZapHandler } from './zap.js';
 import { loadZmq } from './zmq-lib.js';
 
@@ -42,16 +48,19 @@ export class ZmqTransport implements Transport {
   #zap: ZapHandler | null = null;
   #keys: ClusterKeys | null = null;
   #keyText: string | null = null;
-  readonly #sessions = new Sessions();
+  readonly #links = new Links();
   readonly #locals = new LocalPool(
     () => this.#localSpec(),
     (w) => this.#localExited(w),
   );
   readonly #lostLocal = new Set<number>();
   #nextId = 1;
-  #active = false;
+  readonly #keepAlive = new KeepAlive((hold) => {
+    this.#main?.setKeepAlive(hold);
+    this.#ipc?.setKeepAlive(hold);
+    this.#zap?.setKeepAlive(hold);
+  });
   #booting = true;
-  #stopping = false;
   /** A forced stop was asked for: stop waiting for workers to leave. */
   #forced = false;
   #closed = false;
@@ -75,6 +84,7 @@ export class ZmqTransport implements Transport {
     );
     this.#opts = limit === opts.maxMessageBytes ? opts : { ...opts, maxMessageBytes: limit };
     this.maxMessageBytes = Math.max(1, opts.maxMessageBytes - ENVELOPE_BYTES);
+    this.#keepAlive.setBooting(true); // until the workers bootup() waits for are heard from
   }
 
   async start(handler: TransportHandler): Promise<number> {
@@ -96,7 +106,7 @@ export class ZmqTransport implements Transport {
       this.#keys = deriveKeys(secret);
       this.#keyText = formatSecret(secret);
       this.#zap = new ZapHandler(lib, context, this.#keys.client.publicRaw, this.#log, IDLE_POLL_MS);
-      await this.#zap.bind(this.#keepAlive);
+      await this.#zap.bind(this.#keepAlive.holds);
     }
     const keys = this.#keys;
     const listen = (tag: string, curve: boolean): Listener =>
@@ -114,7 +124,7 @@ export class ZmqTransport implements Transport {
         IDLE_POLL_MS,
       );
     this.#main = listen('m', true);
-    this.endpoint = await this.#main.bind(o.bind.replace(/:0$/, ':*'), o.bind, this.#keepAlive);
+    this.endpoint = await this.#main.bind(o.bind.replace(/:0$/, ':*'), o.bind, this.#keepAlive.holds);
     this.connectAddress = localAddress(this.endpoint);
     const local = o.localWorkers ?? this.#ctx.maxWorkers;
     if (local > 0 && o.localIpc && process.platform !== 'win32') {
@@ -123,7 +133,7 @@ export class ZmqTransport implements Transport {
       this.#ipcDir = new PrivateSocketDir();
       this.#ipc = listen('l', false);
       const address = this.#ipcDir.address('w');
-      this.connectAddress = await this.#ipc.bind(address, address, this.#keepAlive);
+      this.connectAddress = await this.#ipc.bind(address, address, this.#keepAlive.holds);
     }
     this.#heartbeat = setInterval(() => this.#ping(), o.heartbeatInterval);
     this.#heartbeat.unref();
@@ -142,7 +152,7 @@ export class ZmqTransport implements Transport {
   }
 
   send(workerId: number, frame: Frame): void {
-    const s = this.#sessions.byId(workerId);
+    const s = this.#links.byId(workerId);
     if (s === undefined) return; // lost already: core has been told
     const parts: (Buffer | Uint8Array)[] = new Array(3 + frame.bufs.length);
     parts[0] = s.identity;
@@ -153,24 +163,24 @@ export class ZmqTransport implements Transport {
   }
 
   setActive(active: boolean): void {
-    this.#active = active;
-    this.#updateKeepAlive();
+    this.#keepAlive.setActive(active);
   }
 
   replaceWorker(lostWorkerId: number): void {
-    if (this.#lostLocal.delete(lostWorkerId) && !this.#stopping && !this.#closed) this.#locals.spawn();
+    if (this.#lostLocal.delete(lostWorkerId) && !this.#keepAlive.stopping && !this.#closed)
+      this.#locals.spawn();
   }
 
   terminateWorker(workerId: number): void {
-    const s = this.#sessions.byId(workerId);
+    const s = this.#links.byId(workerId);
     if (s === undefined) return;
     const local = s.local;
     if (local?.alive) {
-      local.kill('SIGKILL'); // its exit ends the session
+      local.kill('SIGKILL'); // its exit ends the link
       return;
     }
     s.via.push([s.identity, kindPart(Kind.Goodbye), 'terminated by the controller']);
-    this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} was terminated`));
+    this.#endLink(s, new ZmqWorkerLostError(`${workerName(s)} was terminated`));
   }
 
   stop(options: { force: boolean }): Promise<void> {
@@ -178,11 +188,10 @@ export class ZmqTransport implements Transport {
       // A forced stop overtakes an orderly one still waiting for its workers to leave
       // (e.g. the executor broke meanwhile: a worker whose initializer failed never leaves).
       this.#forced = true;
-      this.#sessions.changed();
+      this.#links.changed();
     }
     if (this.#stopped === null) {
-      this.#stopping = true;
-      this.#updateKeepAlive();
+      this.#keepAlive.setStopping();
       this.#stopped = this.#stop();
     }
     return this.#stopped;
@@ -190,20 +199,9 @@ export class ZmqTransport implements Transport {
 
   // ---- internals ----
 
-  get #keepAlive(): boolean {
-    return !this.#closed && (this.#active || this.#booting || this.#stopping);
-  }
-
-  #updateKeepAlive(): void {
-    const k = this.#keepAlive;
-    this.#main?.setKeepAlive(k);
-    this.#ipc?.setKeepAlive(k);
-    this.#zap?.setKeepAlive(k);
-  }
-
   #setBooting(booting: boolean): void {
     this.#booting = booting;
-    this.#updateKeepAlive();
+    this.#keepAlive.setBooting(booting);
   }
 
   #localSpec(): LocalWorkerSpec {
@@ -216,13 +214,13 @@ export class ZmqTransport implements Transport {
   }
 
   #localExited(worker: LocalWorker): void {
-    const s = worker.workerId >= 0 ? this.#sessions.byId(worker.workerId) : undefined;
+    const s = worker.workerId >= 0 ? this.#links.byId(worker.workerId) : undefined;
     if (s !== undefined) {
-      this.#endSession(
+      this.#endLink(
         s,
         new ZmqWorkerLostError(`worker ${s.workerId} (local pid ${s.pid}) ${worker.describeExit()}`),
       );
-    } else if (worker.workerId < 0 && !this.#stopping && !this.#closed) {
+    } else if (worker.workerId < 0 && !this.#keepAlive.stopping && !this.#closed) {
       // died before it joined: respawn a few times, then give up (a broken setup, e.g. bad execArgv)
       if (this.#locals.startFailed()) {
         this.#handler?.broken(
@@ -235,7 +233,7 @@ export class ZmqTransport implements Transport {
         this.#locals.spawn();
       }
     }
-    this.#sessions.changed();
+    this.#links.changed();
   }
 
   #onMessage(parts: Buffer[], via: Listener): void {
@@ -246,7 +244,7 @@ export class ZmqTransport implements Transport {
       return;
     }
     const key = via.tag + identity.toString('latin1');
-    const s = this.#sessions.byKey(key);
+    const s = this.#links.byKey(key);
     const kind = kindBuf[0]!;
     let total = 0;
     for (const p of parts) total += p.length;
@@ -257,7 +255,7 @@ export class ZmqTransport implements Transport {
       );
       if (s !== undefined) {
         via.push([s.identity, kindPart(Kind.Goodbye), 'message too large']);
-        this.#endSession(
+        this.#endLink(
           s,
           new ZmqWorkerLostError(`worker ${s.workerId} sent a message larger than maxMessageBytes`),
         );
@@ -267,7 +265,7 @@ export class ZmqTransport implements Transport {
     if (s === undefined) {
       if (kind === Kind.Hello) this.#hello(identity, key, parts[2], via);
       else if (kind !== Kind.Bye) {
-        if (!this.#sessions.ended(key))
+        if (!this.#links.ended(key))
           this.#log.warn(
             'unknown-peer',
             `dropped a message (kind ${kind}) from a connection that has not joined`,
@@ -286,19 +284,19 @@ export class ZmqTransport implements Transport {
         const bufs: Uint8Array[] = new Array(parts.length - 3);
         for (let i = 3; i < parts.length; i++) bufs[i - 3] = plain(parts[i]!);
         this.#handler?.message(s.workerId, { head: plain(head), bufs });
-        if (!s.firstFrame) {
-          s.firstFrame = true;
-          if (++this.#sessions.ready >= this.#expected && this.#booting) this.#setBooting(false);
+        if (!s.heardFrom) {
+          s.heardFrom = true;
+          if (++this.#links.heardFromCount >= this.#expected && this.#booting) this.#setBooting(false);
         }
         return;
       }
       case Kind.Bye:
         via.push([s.identity, kindPart(Kind.Goodbye), 'bye']);
-        this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} left the pool`), true);
+        this.#endLink(s, new ZmqWorkerLostError(`${workerName(s)} left the pool`), true);
         return;
       case Kind.Dying: {
         const why = parts[2]?.toString('utf8').slice(0, 8192) || 'an uncaught error';
-        this.#endSession(s, new ZmqWorkerLostError(`${workerName(s)} died of ${why}`));
+        this.#endLink(s, new ZmqWorkerLostError(`${workerName(s)} died of ${why}`));
         return;
       }
       case Kind.Hello:
@@ -313,7 +311,7 @@ export class ZmqTransport implements Transport {
     const refuse = (reason: string): void => {
       via.push([identity, kindPart(Kind.Goodbye), reason]);
     };
-    const refusal = helloRefusal(info, this.#opts.maxMessageBytes, this.#stopping);
+    const refusal = helloRefusal(info, this.#opts.maxMessageBytes, this.#keepAlive.stopping);
     if (refusal !== null || info === null) {
       if (refusal?.log !== undefined) this.#log.warn(refusal.log.category, refusal.log.text);
       refuse(refusal?.reason ?? 'malformed hello');
@@ -327,7 +325,7 @@ export class ZmqTransport implements Transport {
       return;
     }
     this.#nextId++;
-    const s: Session = {
+    const s: Link = {
       workerId,
       identity,
       via,
@@ -335,19 +333,19 @@ export class ZmqTransport implements Transport {
       host: typeof info.host === 'string' ? info.host.slice(0, 255) : '?',
       pid: typeof info.pid === 'number' ? info.pid : 0,
       local,
-      firstFrame: false,
+      heardFrom: false,
     };
-    this.#sessions.add(s);
+    this.#links.add(s);
     via.push([identity, kindPart(Kind.Welcome), jsonPart({ workerId: s.workerId })]);
     this.#handler?.workerJoined(s.workerId);
   }
 
-  /** Ends a session; `left`: the worker said goodbye and ends itself (else a local process is killed). */
-  #endSession(s: Session, error: Error, left = false): void {
-    if (!this.#sessions.remove(s)) return;
+  /** Ends a link; `left`: the worker said goodbye and ends itself (else a local process is killed). */
+  #endLink(s: Link, error: Error, left = false): void {
+    if (!this.#links.remove(s)) return;
     if (s.local !== null) {
       this.#lostLocal.add(s.workerId);
-      if (!left) s.local.kill('SIGKILL'); // a local process without a session has nothing left to do
+      if (!left) s.local.kill('SIGKILL'); // a local process without a link has nothing left to do
     }
     this.#handler?.workerLost(s.workerId, error);
   }
@@ -355,29 +353,28 @@ export class ZmqTransport implements Transport {
   #sendFailed(parts: unknown[], error: Error, via: Listener): void {
     const identity = parts[0];
     if (!Buffer.isBuffer(identity)) return;
-    const s = this.#sessions.byKey(via.tag + identity.toString('latin1'));
+    const s = this.#links.byKey(via.tag + identity.toString('latin1'));
     if (s === undefined || s.identity !== identity) return;
     const code = (error as { code?: string }).code ?? error.message;
-    this.#endSession(s, new ZmqWorkerLostError(`lost the connection to ${workerName(s)}: ${code}`));
+    this.#endLink(s, new ZmqWorkerLostError(`lost the connection to ${workerName(s)}: ${code}`));
   }
 
   #ping(): void {
     const ping = kindPart(Kind.Ping);
-    for (const s of this.#sessions.all()) s.via.push([s.identity, ping]);
+    for (const s of this.#links.all()) s.via.push([s.identity, ping]);
   }
 
   async #stop(): Promise<void> {
-    for (const s of this.#sessions.all())
-      s.via.push([s.identity, kindPart(Kind.Goodbye), 'the pool shut down']);
+    for (const s of this.#links.all()) s.via.push([s.identity, kindPart(Kind.Goodbye), 'the pool shut down']);
     const localsDone = (): boolean => this.#locals.allExited;
-    await this.#sessions.until(
-      () => this.#forced || (this.#sessions.size === 0 && localsDone()),
+    await this.#links.until(
+      () => this.#forced || (this.#links.size === 0 && localsDone()),
       this.#opts.stopTimeout,
     );
     this.#locals.killAll();
-    await this.#sessions.until(localsDone, 5000);
-    for (const s of this.#sessions.all()) {
-      this.#endSession(s, new ZmqWorkerLostError(`worker ${s.workerId} did not leave before shutdown ended`));
+    await this.#links.until(localsDone, 5000);
+    for (const s of this.#links.all()) {
+      this.#endLink(s, new ZmqWorkerLostError(`worker ${s.workerId} did not leave before shutdown ended`));
     }
     await Promise.all([this.#main?.drained(1000), this.#ipc?.drained(1000)]);
     this.#teardown();
@@ -385,6 +382,7 @@ export class ZmqTransport implements Transport {
 
   #teardown(): void {
     this.#closed = true;
+    this.#keepAlive.close();
     if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     this.#main?.close();

@@ -22,7 +22,7 @@ import { zmq } from '../src/index.js';
 // that exited goes back free; it is still one retry per death and at most two per task.)
 //
 // A dying worker's last frames can reach the controller after it noticed the exit and ended
-// the session; they used to print FuturesZmqWarning "dropped a message (kind 3) from a
+// the link; they used to print FuturesZmqWarning "dropped a message (kind 3) from a
 // connection that has not joined" (kind 3: a core frame, e.g. results). Both cases assert
 // that no warning is printed.
 

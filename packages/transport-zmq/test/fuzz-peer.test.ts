@@ -129,7 +129,7 @@ const message: fc.Arbitrary<Msg> = fc.oneof(
   },
   {
     weight: 1,
-    // kinds other than a core frame (3, above) and a join or a leave (Hello 1, Bye 5, Dying 8 start or end a session: legitimate)
+    // kinds other than a core frame (3, above) and a join or a leave (Hello 1, Bye 5, Dying 8 start or end a link: legitimate)
     arbitrary: fc
       .tuple(
         fc.oneof(fc.constantFrom(0, 2, 4, 6, 7, 9, 255), fc.uint8Array({ minLength: 2, maxLength: 3 })),
@@ -227,7 +227,7 @@ describe('a rogue authenticated zmq peer (property-based)', () => {
                 i % 10 === 0 ? { i, s: 'x'.repeat(i) } : i,
               );
               const running = Promise.all(items.map((v) => p.submit(echo, v)));
-              // before joining: nothing is a session yet; every message is refused (Reset) and logged
+              // before joining: nothing is a link yet; every message is refused (Reset) and logged
               for (const m of before) await peer.send(m.parts);
               await peer.send([Buffer.from([1]), JSON.stringify({ v: 1, host: 'rogue', pid: 1 })]);
               for (;;) {

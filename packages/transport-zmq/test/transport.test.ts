@@ -303,7 +303,7 @@ describe('hostile input', () => {
     expect(kind![0]).toBe(6); // goodbye, no welcome
     await peer.send([Buffer.from([3]), Buffer.from([18, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0])]); // forged results
     const [again] = await peer.receive();
-    expect(again![0]).toBe(7); // reset: it has no session
+    expect(again![0]).toBe(7); // reset: it has no link
     peer.close();
     expect(await p.submit(echo, 'ok')).toBe('ok');
     expect(p.stats().workers).toHaveLength(1);

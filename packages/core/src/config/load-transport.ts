@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TransportLoadError } from '../errors.js';
-import type { TransportFactory, TransportProvider } from '../transport/contract.js';
+import type { TransportFactory } from '../transport/contract.js';
+import type { TransportProvider } from '../transport/provider.js';
 import { validateOptions } from './options.js';
 import { type ResolvedConfig, transportSettingsFor } from './resolve.js';
 

@@ -1,7 +1,7 @@
 // The one option model: every option (core's and each transport's) is described by an
 // OptionSpec and checked here, whether it came from code, the environment or a config file.
 import { optionRangeError, optionTypeError } from '../errors.js';
-import type { OptionSpec } from '../transport/contract.js';
+import type { OptionSpec } from '../transport/provider.js';
 
 /** A setting's value and where it came from, for error messages. */
 export interface Sourced<T = unknown> {

@@ -1,8 +1,9 @@
 import * as os from 'node:os';
 import { optionTypeError } from '../errors.js';
-import type { OptionSpec, TransportFactory } from '../transport/contract.js';
+import type { TransportFactory } from '../transport/contract.js';
 import { MAX_MESSAGE_BYTES_DEFAULT } from '../transport/message-limit.js';
-import { findConfigFile } from './config-file.js';
+import type { OptionSpec } from '../transport/provider.js';
+import { type ConfigFile, findConfigFile } from './config-file.js';
 import { type DashboardSettings, resolveDashboard } from './dashboard-option.js';
 import { envNameOf, type Sourced, transportEnvSettings, validateOption } from './options.js';
 
@@ -91,7 +92,8 @@ export function resolveConfig(
 ): ResolvedConfig {
   const file = findConfigFile(cwd, environment.FUTURES_CONFIG);
   const fileSettings = { ...(file?.settings ?? {}) };
-  const transportPackages = takeTransportPackages(fileSettings, file?.path ?? '');
+  const transportPackages = transportPackagesOf(file);
+  delete fileSettings.transports;
 
   const pick = (name: string): Sourced | undefined => {
     if (options[name] !== undefined) return { value: options[name], source: `option "${name}"` };
@@ -124,16 +126,9 @@ export function resolveConfig(
     }
     transport = { value: t as TransportFactory, source: 'option "transport"' };
   } else {
-    transport = (core('transport') as Sourced<string> | undefined) ?? {
-      value: DEFAULT_TRANSPORT,
-      source: 'the default',
-    };
-    if (!TRANSPORT_NAME.test(transport.value as string)) {
-      throw optionTypeError(
-        `futures: transport (from ${transport.source}) must be a name like "shm", "mpi" or "zmq", got ` +
-          `${JSON.stringify(transport.value)}. Fix: correct or remove it in ${transport.source}.`,
-      );
-    }
+    const explicit = t === undefined ? undefined : { value: t, source: 'option "transport"' };
+    const chosen = chooseTransportName(explicit, environment, file);
+    transport = { value: chosen.name, source: chosen.source };
   }
 
   const chosenMaxWorkers = core('maxWorkers') as Sourced<number> | undefined;
@@ -175,9 +170,9 @@ export function resolveConfig(
   };
 }
 
-function takeTransportPackages(settings: Record<string, unknown>, file: string): Record<string, string> {
-  const map = settings.transports;
-  delete settings.transports;
+/** Transport name → package, from the config file's "transports" key. */
+export function transportPackagesOf(file: ConfigFile | null): Record<string, string> {
+  const map = file?.settings.transports;
   if (map === undefined) return {};
   if (
     typeof map !== 'object' ||
@@ -186,10 +181,39 @@ function takeTransportPackages(settings: Record<string, unknown>, file: string):
     Object.values(map).some((v) => typeof v !== 'string')
   ) {
     throw optionTypeError(
-      `futures: "transports" in ${file} must map transport names to package names, e.g. { "gpu": "my-futures-gpu" }.`,
+      `futures: "transports" in ${file!.path} must map transport names to package names, e.g. { "gpu": "my-futures-gpu" }.`,
     );
   }
-  return map as Record<string, string>;
+  return { ...(map as Record<string, string>) };
+}
+
+/**
+ * Which transport, by name, and where that choice came from; the one place that decides it,
+ * for the executor and the CLI alike. Precedence: `explicit` (the option, or the CLI's
+ * --transport) > FUTURES_TRANSPORT > the config file's "transport" > `fallback`. Throws a
+ * TypeError (ERR_FUTURES_INVALID_OPTION) naming the source when the name is not a name.
+ */
+export function chooseTransportName(
+  explicit: Sourced | undefined,
+  environment: Readonly<Record<string, string | undefined>>,
+  file: ConfigFile | null,
+  fallback: string = DEFAULT_TRANSPORT,
+): { name: string; source: string } {
+  let at: Sourced | undefined = explicit;
+  const fromEnv = environment.FUTURES_TRANSPORT;
+  if (at === undefined && fromEnv !== undefined && fromEnv !== '')
+    at = { value: fromEnv, source: 'environment variable FUTURES_TRANSPORT' };
+  if (at === undefined && file?.settings.transport !== undefined)
+    at = { value: file.settings.transport, source: `config file ${file.path}` };
+  if (at === undefined) return { name: fallback, source: 'the default' };
+  const name = validateOption('transport', CORE_OPTION_SPECS.transport, at) as string;
+  if (!TRANSPORT_NAME.test(name)) {
+    throw optionTypeError(
+      `futures: transport (from ${at.source}) must be a name like "shm", "mpi" or "zmq", got ` +
+        `${JSON.stringify(name)}. Fix: correct or remove it in ${at.source}.`,
+    );
+  }
+  return { name, source: at.source };
 }
 
 /**

@@ -67,12 +67,36 @@ export class Job implements CancelHook {
   }
 }
 
-/** A FIFO of jobs with O(1) push/shift and front insertion for resubmitted jobs. */
+/**
+ * A FIFO of jobs with O(1) push/shift and front insertion for resubmitted jobs. A job that
+ * finishes while queued (cancelled, or aborted after it was queued again) stays in the array
+ * and is skipped when reached; `finishedWhileQueued` counts it out of `live` at once.
+ */
 export class JobQueue {
   #items: (Job | undefined)[] = [];
   #head = 0;
-  /** Live (not cancelled) jobs in the queue. */
-  live = 0;
+  #live = 0;
+
+  /** Jobs in the queue that have not finished. */
+  get live(): number {
+    return this.#live;
+  }
+
+  /** A queued job finished (its future was cancelled or failed): it no longer counts as live. */
+  finishedWhileQueued(): void {
+    this.#live--;
+  }
+
+  /** The next job that has not finished, or undefined. */
+  takeLive(): Job | undefined {
+    for (;;) {
+      const job = this.#shift();
+      if (job === undefined) return undefined;
+      if (job.finished) continue;
+      this.#live--;
+      return job;
+    }
+  }
 
   get size(): number {
     return this.#items.length - this.#head;
@@ -80,16 +104,16 @@ export class JobQueue {
 
   push(job: Job): void {
     this.#items.push(job);
-    this.live++;
+    this.#live++;
   }
 
   unshift(job: Job): void {
     if (this.#head > 0) this.#items[--this.#head] = job;
     else this.#items.unshift(job);
-    this.live++;
+    this.#live++;
   }
 
-  shift(): Job | undefined {
+  #shift(): Job | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const job = this.#items[this.#head];
     this.#items[this.#head++] = undefined;

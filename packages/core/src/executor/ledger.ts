@@ -77,13 +77,7 @@ export abstract class JobLedger {
 
   /** The next queued job that is still live (cancelled ones are skipped: they were counted out already). */
   protected takeQueued(): Job | undefined {
-    for (;;) {
-      const job = this.queue.shift();
-      if (job === undefined) return undefined;
-      if (job.finished) continue;
-      this.queue.live--;
-      return job;
-    }
+    return this.queue.takeLive();
   }
 
   /** Puts jobs back at the front of the queue, keeping their order. */
@@ -113,7 +107,7 @@ export abstract class JobLedger {
 
   #cancelled(job: Job): void {
     // Future.cancel() only reaches here while the job is queued; the queue skips it lazily.
-    this.queue.live--;
+    this.queue.finishedWhileQueued();
     this.stats.cancelled++;
     this.finish(job);
   }

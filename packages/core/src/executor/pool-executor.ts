@@ -306,7 +306,6 @@ export class PoolExecutor implements Executor {
       env: this.#config.env,
       cwd: this.#config.cwd,
       execArgv: this.#config.execArgv,
-      options: {},
       workerRuntimeUrl: WORKER_RUNTIME_URL,
       maxMessageBytes: this.#config.maxMessageBytes,
     });

@@ -1,16 +1,11 @@
-import { AbortError, BrokenExecutorError, SerializationError, TimeoutError } from '../errors.js';
+import { AbortError, BrokenExecutorError, TimeoutError } from '../errors.js';
 import { fromWireError, isWireError } from '../serialization/errors-wire.js';
 import { MalformedFrameError } from '../serialization/malformed.js';
 import { resolvePendingInstances } from '../serialization/values.js';
 import type { Transport, TransportHandler } from '../transport/contract.js';
-import {
-  decodeWorkerMessage,
-  encodeControllerMessage,
-  type Frame,
-  TaskBatchWriter,
-} from '../transport/frame.js';
-import { checkLastEntry, fnLabel, messageTooLarge, NEXT_FRAME } from '../transport/message-limit.js';
-import type { FnDef, InitPayload } from '../transport/protocol.js';
+import { decodeWorkerMessage, encodeControllerMessage, type Frame } from '../transport/frame.js';
+import type { InitPayload } from '../transport/protocol.js';
+import { CallEncoder } from './call-encoder.js';
 import type { FnRegistry } from './fn-registry.js';
 import type { Job } from './job.js';
 import { JobLedger, type SchedulerEvents } from './ledger.js';
@@ -27,6 +22,12 @@ export interface SchedulerSettings {
   /** The `maxMessageBytes` option: largest encoded arguments or result of one task (and frame). */
   maxMessageBytes: number;
   init: Omit<InitPayload, 'workerId'>;
+}
+
+/** The frame whose results are being settled: which worker sent it, and when it arrived. */
+interface ResultFrame {
+  slot: WorkerSlot;
+  arrivedAt: number;
 }
 
 /**
@@ -47,19 +48,14 @@ export class Scheduler extends JobLedger implements TransportHandler {
   readonly #slots = new Map<number, WorkerSlot>();
   /** Ready workers, in join order (placement scans it). */
   #ready: WorkerSlot[] = [];
-  readonly #batch = new TaskBatchWriter();
   readonly #durations = new DurationBook();
-  #nextTaskId = 1;
   #dispatchScheduled = false;
   #rr = 0;
   #stopped = false;
-  /** The message size limit: the option, or the transport's ceiling when lower (set by attach). */
-  #maxBytes: number;
-  readonly #onResult = (taskId: number, ok: boolean, value: unknown, runUs: number) =>
-    this.#settle(taskId, ok, value, runUs);
-  #resultSlot: WorkerSlot | null = null;
-  /** performance.now() when the frame being decoded arrived (one clock read per frame, not per result). */
-  #frameTime = 0;
+  /** Encodes the calls; its limit is the option, or the transport's ceiling when lower (set by attach). */
+  readonly #encoder: CallEncoder;
+  readonly #onResult = (taskId: number, ok: boolean, value: unknown, runUs: number, from: ResultFrame) =>
+    this.#settle(from, taskId, ok, value, runUs);
   readonly #stealer = new WorkStealer(
     (slot, count) => {
       this.stats.revokes++;
@@ -74,12 +70,12 @@ export class Scheduler extends JobLedger implements TransportHandler {
     events: SchedulerEvents,
   ) {
     super(events);
-    this.#maxBytes = settings.maxMessageBytes;
+    this.#encoder = new CallEncoder(fns, settings.maxMessageBytes);
   }
 
   attach(transport: Transport): void {
     this.transport = transport;
-    this.#maxBytes = Math.min(this.settings.maxMessageBytes, transport.maxMessageBytes ?? Infinity);
+    this.#encoder.maxBytes = Math.min(this.settings.maxMessageBytes, transport.maxMessageBytes ?? Infinity);
     if (this.outstanding > 0) transport.setActive(true);
   }
 
@@ -118,7 +114,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
     this.finish(job);
     job.future.setException(error);
     if (job.workerId < 0) {
-      this.queue.live--; // queued again (retry or stolen): the queue skips it as finished
+      this.queue.finishedWhileQueued(); // queued again (retry or stolen): the queue skips it
       return;
     }
     const workerId = job.workerId;
@@ -172,7 +168,7 @@ export class Scheduler extends JobLedger implements TransportHandler {
       workerId,
       encodeControllerMessage({
         type: 'init',
-        init: { workerId, ...this.settings.init, maxMessageBytes: this.#maxBytes },
+        init: { workerId, ...this.settings.init, maxMessageBytes: this.#encoder.maxBytes },
       }),
     );
   }
@@ -180,17 +176,15 @@ export class Scheduler extends JobLedger implements TransportHandler {
   message(workerId: number, frame: Frame): void {
     const slot = this.#slots.get(workerId);
     if (slot === undefined) return; // a late frame from a worker already reported lost
-    this.#resultSlot = slot;
-    this.#frameTime = performance.now();
+    // one clock read per frame, not per result
+    const from: ResultFrame = { slot, arrivedAt: performance.now() };
     let msg: ReturnType<typeof decodeWorkerMessage>;
     try {
-      msg = decodeWorkerMessage(frame, this.#onResult);
+      msg = decodeWorkerMessage(frame, this.#onResult, from);
       resolvePendingInstances(); // results of classes registered here get their class (before any callback runs)
     } catch (error) {
       this.stats.dropMalformed(workerId, error);
       return;
-    } finally {
-      this.#resultSlot = null;
     }
     if (msg === null) {
       slot.track();
@@ -338,40 +332,10 @@ export class Scheduler extends JobLedger implements TransportHandler {
   #sendBatch(slot: WorkerSlot, now: number): void {
     const jobs = slot.outgoing;
     slot.outgoing = [];
-    const defs: FnDef[] = [];
-    for (const job of jobs) {
-      if (slot.known[job.fnId] !== true) {
-        slot.known[job.fnId] = true;
-        defs.push({ fnId: job.fnId, spec: this.fns.specs[job.fnId]! });
-      }
-    }
-    const batch = this.#batch;
-    batch.begin(defs);
-    let sent = false;
-    for (const job of jobs) {
-      job.taskId = this.#nextTaskId;
-      this.#nextTaskId = this.#nextTaskId >= 0xffffffff ? 1 : this.#nextTaskId + 1;
-      let bytes: number;
-      try {
-        bytes = this.#add(job);
-        if (bytes === NEXT_FRAME) {
-          // It fits alone, not beside the others: they go now, it starts the next frame.
-          this.transport!.send(slot.id, batch.finish());
-          sent = true;
-          batch.begin([]);
-          bytes = this.#add(job);
-        }
-      } catch (error) {
-        // Only this task fails: its arguments cannot travel.
-        const message = `the task's arguments could not be serialized: ${(error as Error).message}`;
-        this.#failUnsent(slot, job, now, new SerializationError(message, { cause: error }));
-        continue;
-      }
-      if (bytes > 0) {
-        const fn = fnLabel(this.fns.specs[job.fnId]!);
-        this.#failUnsent(slot, job, now, messageTooLarge('arguments', fn, job.taskId, bytes, this.#maxBytes));
-        continue;
-      }
+    const { went, unsendable } = this.#encoder.encode(slot, jobs, (frame) =>
+      this.transport!.send(slot.id, frame),
+    );
+    for (const job of went) {
       job.sentAt = now;
       this.observers?.taskStarted(slot.id, job.taskId, job.fnId, now);
       this.inflight.set(job.taskId, job);
@@ -383,18 +347,8 @@ export class Scheduler extends JobLedger implements TransportHandler {
         }, ms);
       }
     }
-    if (batch.count > 0) this.transport!.send(slot.id, batch.finish());
-    else if (!sent) for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
+    for (const [job, error] of unsendable) this.#failUnsent(slot, job, now, error);
     slot.track();
-  }
-
-  /** Encodes a job's call into the batch; 0, or (taken out again) NEXT_FRAME or its size over the limit. */
-  #add(job: Job): number {
-    const batch = this.#batch;
-    const pos = batch.w.pos;
-    const nbufs = batch.bufs.length;
-    batch.add(job.taskId, job.fnId, job.mode, job.args);
-    return checkLastEntry(batch, pos, nbufs, this.#maxBytes);
   }
 
   /** A job placed on `slot` whose call cannot be sent: only it fails, and its place there is free again. */
@@ -405,15 +359,15 @@ export class Scheduler extends JobLedger implements TransportHandler {
     this.fail(job, error);
   }
 
-  #settle(taskId: number, ok: boolean, value: unknown, runUs: number): void {
+  #settle(from: ResultFrame, taskId: number, ok: boolean, value: unknown, runUs: number): void {
     const job = this.inflight.get(taskId);
-    const slot = this.#resultSlot!;
+    const slot = from.slot;
     if (job === undefined || job.workerId !== slot.id) return;
     // refused before anything changes: the frame is dropped and counted, the task stays in flight
     if (!ok && !isWireError(value))
       throw new MalformedFrameError('malformed frame: a failure without an error record');
     this.inflight.delete(taskId);
-    const now = this.#frameTime;
+    const now = from.arrivedAt;
     slot.remove(job, now);
     slot.completed++;
     const runMs = runUs / 1000;

@@ -1,7 +1,8 @@
 import type { Frame } from './frame.js';
 
 /**
- * The transport contract. A transport moves Frames between one controller and N workers
+ * The runtime contract (the plugin contract is in provider.ts, the CLI's hooks in
+ * cli-hooks.ts). A transport moves Frames between one controller and N workers
  * and manages the workers' lives; everything else (scheduling, futures, chunking,
  * cancellation, retries, serialization, the worker-side task runtime) lives in core.
  *
@@ -26,14 +27,16 @@ export interface TransportContext {
    * replace with a better default of its own (MPI spawn: the MPI universe size).
    */
   maxWorkersExplicit: boolean;
-  /** Extra environment variables for the workers (already merged with process.env where a transport needs a full env). */
+  /**
+   * The executor's `env` option: extra environment variables for the workers, not merged
+   * with anything. Core's worker runtime applies them in every worker at init; a transport
+   * that starts threads or processes reads them only through `workerLaunch(ctx)`.
+   */
   env: Readonly<Record<string, string>> | null;
-  /** Working directory for the workers (process-based transports chdir; thread transports cannot). */
+  /** The executor's `cwd` option: the workers' working directory; owned like `env`. */
   cwd: string | null;
-  /** Node flags for worker processes/threads. */
+  /** The executor's `execArgv` option: Node flags for worker processes/threads (see `workerLaunch`). */
   execArgv: readonly string[] | null;
-  /** Transport-specific options after validation by the provider's option specs. */
-  options: Readonly<Record<string, unknown>>;
   /** Where a worker loads the runtime from: `@futures/core/worker`'s file URL. */
   workerRuntimeUrl: string;
   /**
@@ -107,88 +110,6 @@ export interface Transport {
 export interface TransportFactory {
   readonly name: string;
   create(context: TransportContext): Transport;
-}
-
-/** What every option spec carries, whatever its type. */
-export interface OptionSpecBase {
-  /** One line for `futures info` and error messages. */
-  description: string;
-  /** The value used when none is given (what `futures info` shows); absent: no value. */
-  default?: unknown;
-  /**
-   * An older environment variable that is still read, with a one-time DeprecationWarning
-   * naming the new one (FUTURES_<TRANSPORT>_<OPTION>), when the new one is not set.
-   */
-  legacyEnv?: string;
-  /**
-   * An older environment variable that is no longer read because it was ambiguous (two
-   * transports gave it different meanings): setting it is an error naming the new variable.
-   */
-  retiredEnv?: string;
-}
-
-/**
- * The type of one option, for validation of values from code, the environment (strings,
- * parsed here) and configuration files, with one error shape: a TypeError or RangeError with
- * `code` ERR_FUTURES_INVALID_OPTION whose message names the option, its source and the fix.
- */
-export type OptionSpec = OptionSpecBase &
-  (
-    | { type: 'integer' | 'number'; min?: number; max?: number }
-    | { type: 'string'; choices?: readonly string[]; nonEmpty?: boolean }
-    | { type: 'boolean' }
-    | {
-        type: 'json';
-        /** `record`: an object of strings; `list`: an array of strings; `object`: any object (see `check`). */
-        shape: 'record' | 'list' | 'object';
-        /** Further checks of a valid shape: returns what was expected when the value is wrong. */
-        check?(value: object): string | undefined;
-        /** An example value for the error message. */
-        example: string;
-      }
-  );
-
-/**
- * Hooks the `futures` CLI uses, so that it needs no transport-specific code.
- * All optional; a transport without them runs `futures run` as a plain child process.
- */
-export interface TransportCliHooks {
-  /**
-   * `futures run -n N`: the command line that starts the program with N workers (mpi:
-   * `mpiexec -n N+1 <argv...>`, rank 0 being the program), or null to run `argv` as it is.
-   * Called only when the CLI is not already running under this transport's launcher.
-   */
-  launchCommand?(workers: number, argv: readonly string[]): string[] | null;
-  /**
-   * True in every process this transport's launcher started (every rank of an
-   * `mpiexec -n N futures run ...`, rank 0 included): the CLI then runs the program in its
-   * own process instead of a child, since the process (its MPI rank) belongs to the job.
-   */
-  isLaunched?(): boolean;
-  /** True when this process was started by the launcher and is not the controller (an MPI rank > 0 in static mode). */
-  isServerProcess?(): boolean;
-  /** Serves as a worker until the controller stops it; resolves with the exit code. */
-  serve?(): Promise<number>;
-  /** `futures worker ...args` (zmq: --connect ADDR ...): runs a worker that joins a running pool; resolves with the exit code. */
-  worker?(argv: readonly string[]): Promise<number>;
-  /** `futures keygen ...args` (zmq: writes a key pair for CURVE authentication); resolves with the exit code. */
-  keygen?(argv: readonly string[]): Promise<number>;
-  /** Extra `futures info` lines: versions, what was detected, and why the transport cannot load here. */
-  info?(): Promise<{ ok: boolean; lines: string[] }>;
-}
-
-/**
- * What a transport package exports as `futuresTransport`, so that core can load it by name
- * (`FUTURES_TRANSPORT=x` loads `@futures/transport-x`).
- */
-export interface TransportProvider {
-  readonly name: string;
-  /** Its own options (beyond the core ones): names, types and descriptions. */
-  readonly optionSpecs: Readonly<Record<string, OptionSpec>>;
-  /** Builds a factory from validated options (the same function the package exports, e.g. `shm`). */
-  factory(options: Record<string, unknown>): TransportFactory;
-  /** Hooks for the `futures` CLI. */
-  readonly cli?: TransportCliHooks;
 }
 
 /**

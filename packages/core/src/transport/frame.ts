@@ -215,18 +215,21 @@ export function decodeControllerMessage(frame: Frame): ControllerMessage {
   return msg;
 }
 
-export type ResultSink = (taskId: number, ok: boolean, value: unknown, runUs: number) => void;
+/** Where decoded results go, with the caller's `context` (e.g. which worker sent the frame). */
+export type ResultSink<C> = (taskId: number, ok: boolean, value: unknown, runUs: number, context: C) => void;
 
 /**
  * Decodes a worker → controller frame (controller side). Results are streamed to `onResult`
  * without building a message object per task; other messages are returned. Throws
  * MalformedFrameError on malformed input, after streaming the results before the point
  * where it went wrong (a sink may throw too, e.g. on a failure without a WireError: the
- * scheduler checks that before it settles anything).
+ * scheduler checks that before it settles anything). `context` is passed to every
+ * `onResult` call as it is, so that a sink needs no state set around the call.
  */
-export function decodeWorkerMessage(
+export function decodeWorkerMessage<C = undefined>(
   frame: Frame,
-  onResult: ResultSink,
+  onResult: ResultSink<C>,
+  context?: C,
 ): Exclude<WorkerMessage, { type: 'results' }> | null {
   const r = new Reader(frame.head);
   const tag = r.u8();
@@ -240,7 +243,7 @@ export function decodeWorkerMessage(
         const okByte = r.u8();
         if (okByte > 1) malformed(`result status ${okByte}`);
         const runUs = r.varuint();
-        onResult(taskId, okByte === 1, readValue(r, frame.bufs), runUs);
+        onResult(taskId, okByte === 1, readValue(r, frame.bufs), runUs, context as C);
       }
       msg = null;
       break;

@@ -13,19 +13,25 @@ export {
   transportEnvSettings,
   validateOptions,
 } from '../config/options.js';
-export { CORE_OPTION_SPECS, type ResolvedConfig, resolveConfig } from '../config/resolve.js';
+export {
+  CORE_OPTION_SPECS,
+  chooseTransportName,
+  type ResolvedConfig,
+  resolveConfig,
+  transportPackagesOf,
+} from '../config/resolve.js';
 export { FuturesError, type FuturesErrorOptions, optionRangeError, optionTypeError } from '../errors.js';
+export type { TransportCliHooks, TransportCommand } from './cli-hooks.js';
 export type {
-  OptionSpec,
-  OptionSpecBase,
   Transport,
-  TransportCliHooks,
   TransportContext,
   TransportFactory,
   TransportHandler,
-  TransportProvider,
   WorkerEndpoint,
 } from './contract.js';
 export { ARGV_DASH_C_IMPORT, inheritableExecArgv, programFromString } from './exec-argv.js';
 export type { Frame } from './frame.js';
+export { KeepAlive } from './keep-alive.js';
+export type { OptionSpec, OptionSpecBase, TransportProvider } from './provider.js';
 export { workerEntryUrl } from './worker-entry-url.js';
+export { type WorkerLaunch, workerLaunch } from './worker-launch.js';

@@ -1,10 +1,10 @@
 import type { Listener } from './listener.js';
 import type { LocalWorker } from './local-workers.js';
 
-/** One connected, joined worker as the controller knows it. */
-export interface Session {
+/** The controller's link to one connected, joined worker (see docs/glossary.md). */
+export interface Link {
   workerId: number;
-  /** The ROUTER's routing id of its connection (a new connection is a new session). */
+  /** The ROUTER's routing id of its connection (a new connection is a new link). */
   identity: Buffer;
   /** The socket it is connected to. */
   via: Listener;
@@ -14,67 +14,67 @@ export interface Session {
   pid: number;
   local: LocalWorker | null;
   /** It sent a frame since joining (its ready message, as far as bootup is concerned). */
-  firstFrame: boolean;
+  heardFrom: boolean;
 }
 
 /** How errors and logs name a worker: "worker 3 (node7 pid 4242)". */
-export function workerName(s: Session): string {
+export function workerName(s: Link): string {
   return `worker ${s.workerId} (${s.host} pid ${s.pid})`;
 }
 
-/** The sessions of one controller, by connection and by worker id, and waits on their changes. */
-export class Sessions {
-  readonly #byKey = new Map<string, Session>();
-  readonly #byId = new Map<number, Session>();
+/** The links of one controller, by connection and by worker id, and waits on their changes. */
+export class Links {
+  readonly #byKey = new Map<string, Link>();
+  readonly #byId = new Map<number, Link>();
   /**
-   * Keys of recently ended sessions. A worker that dies (or is dropped) may have sent frames
-   * the controller reads only after it ended the session: those are expected, not news.
+   * Keys of recently ended links. A worker that dies (or is dropped) may have sent frames
+   * the controller reads only after it ended the link: those are expected, not news.
    */
   readonly #ended = new Set<string>();
   #waiters: (() => void)[] = [];
-  /** Sessions that sent their first frame. */
-  ready = 0;
+  /** Links whose worker has been heard from (sent its first frame). */
+  heardFromCount = 0;
 
   get size(): number {
     return this.#byKey.size;
   }
 
-  byKey(key: string): Session | undefined {
+  byKey(key: string): Link | undefined {
     return this.#byKey.get(key);
   }
 
-  byId(workerId: number): Session | undefined {
+  byId(workerId: number): Link | undefined {
     return this.#byId.get(workerId);
   }
 
-  /** Whether `key` was a session that ended (recently: the last 4096 are remembered). */
+  /** Whether `key` was a link that ended (recently: the last 4096 are remembered). */
   ended(key: string): boolean {
     return this.#ended.has(key);
   }
 
-  all(): Session[] {
+  all(): Link[] {
     return [...this.#byKey.values()];
   }
 
-  add(s: Session): void {
+  add(s: Link): void {
     this.#byKey.set(s.key, s);
     this.#byId.set(s.workerId, s);
     this.changed();
   }
 
-  /** Removes `s`; false when it was not (or no longer) a current session. */
-  remove(s: Session): boolean {
+  /** Removes `s`; false when it was not (or no longer) a current link. */
+  remove(s: Link): boolean {
     if (this.#byKey.get(s.key) !== s) return false;
     this.#byKey.delete(s.key);
     this.#byId.delete(s.workerId);
     this.#ended.add(s.key);
     if (this.#ended.size > 4096) this.#ended.delete(this.#ended.values().next().value!);
-    if (s.firstFrame) this.ready--;
+    if (s.heardFrom) this.heardFromCount--;
     this.changed();
     return true;
   }
 
-  /** Wakes whoever waits in `until` (sessions, or anything else they look at, changed). */
+  /** Wakes whoever waits in `until` (links, or anything else they look at, changed). */
   changed(): void {
     for (const w of this.#waiters.splice(0)) w();
   }
