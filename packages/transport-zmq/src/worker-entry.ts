@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { runWorkerMain } from '@futures/core/transport';
 import { parseWorkerArgs } from './cli-args.js';
 import { parseKey } from './keys.js';
 import { runWorker, WorkerExit } from './worker.js';
@@ -81,10 +82,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`futures worker ${process.pid}: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(WorkerExit.Failed);
-  },
-);
+runWorkerMain(`futures worker ${process.pid}`, main, WorkerExit.Failed);

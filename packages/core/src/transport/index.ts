@@ -35,3 +35,4 @@ export { KeepAlive } from './keep-alive.js';
 export type { OptionSpec, OptionSpecBase, TransportProvider } from './provider.js';
 export { workerEntryUrl } from './worker-entry-url.js';
 export { type WorkerLaunch, workerLaunch } from './worker-launch.js';
+export { runWorkerMain } from './worker-main.js';
