@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "collectives.h"
+#include "enum_table.h"
 #include "sender.h"
 #include "wire.h"
 
@@ -33,6 +35,32 @@ const uint8_t* ViewData(const Napi::TypedArray& v) {
   return static_cast<const uint8_t*>(v.ArrayBuffer().Data()) + v.ByteOffset();
 }
 
+template <size_t N>
+constexpr EnumTable TableOf(const char* name, const EnumEntry (&entries)[N]) {
+  return EnumTable{name, entries, N};
+}
+
+/**
+ * `enums`: every enum JavaScript shares with the addon, from its one definition (the
+ * X-macro lists in events.h, wire.h, command_queue.h, collectives.h, host_doubts.h).
+ * src/native.ts asserts at load that they equal what TypeScript declares.
+ */
+Napi::Object EnumTables(Napi::Env env) {
+  static constexpr EnumTable kTables[] = {
+      TableOf("eventKind", kEventKindEntries), TableOf("ctrl", kCtrlEntries),
+      TableOf("frameFlag", kFrameFlagEntries), TableOf("collOp", kCollOpEntries),
+      TableOf("dtype", kDTypeEntries),         TableOf("reduceOp", kReduceOpEntries),
+      TableOf("hostDoubt", kDoubtEntries),
+  };
+  Napi::Object enums = Napi::Object::New(env);
+  for (const EnumTable& t : kTables) {
+    Napi::Object table = Napi::Object::New(env);
+    for (size_t i = 0; i < t.count; i++) table.Set(t.entries[i].name, Napi::Number::New(env, t.entries[i].value));
+    enums.Set(t.name, table);
+  }
+  return enums;
+}
+
 }  // namespace
 
 FuturesMpiAddon::FuturesMpiAddon(Napi::Env env, Napi::Object exports) {
@@ -43,7 +71,7 @@ FuturesMpiAddon::FuturesMpiAddon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("spawn", &FuturesMpiAddon::Spawn),
                            InstanceMethod("openWorld", &FuturesMpiAddon::OpenWorld),
                            InstanceMethod("openComm", &FuturesMpiAddon::OpenComm),
-                           InstanceMethod("closeLink", &FuturesMpiAddon::CloseLink),
+                           InstanceMethod("closeChannel", &FuturesMpiAddon::CloseChannel),
                            InstanceMethod("collective", &FuturesMpiAddon::Collective),
                            InstanceMethod("pingPong", &FuturesMpiAddon::PingPong),
                            InstanceMethod("setBackoff", &FuturesMpiAddon::SetBackoff),
@@ -60,6 +88,7 @@ FuturesMpiAddon::FuturesMpiAddon(Napi::Env env, Napi::Object exports) {
   limits.Set("inlineMax", Napi::Number::New(env, static_cast<double>(kInlineMax)));
   limits.Set("pooledMin", Napi::Number::New(env, static_cast<double>(RecvPool::kMinPooled)));
   exports.Set("limits", limits);
+  exports.Set("enums", EnumTables(env));
 }
 
 FuturesMpiAddon::~FuturesMpiAddon() {
@@ -113,13 +142,13 @@ Napi::Value FuturesMpiAddon::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FuturesMpiAddon::Send(const Napi::CallbackInfo& info) {
-  // send(link, dest, session, head, bufs | null, ticket, flags) -> true when the buffers
+  // send(channel, dest, session, head, bufs | null, ticket, flags) -> true when the buffers
   // are referenced (JavaScript must keep them alive until the kSent event for `ticket`).
   Napi::Env env = info.Env();
   ProgressThread& t = Thread(env);
   Command cmd;
   cmd.kind = CmdKind::kSend;
-  cmd.link = IntArg(info, 0, "link");
+  cmd.channel = IntArg(info, 0, "channel");
   cmd.dest = IntArg(info, 1, "dest");
   const uint32_t session = static_cast<uint32_t>(NumberArg(info, 2, "session"));
   if (!info[3].IsTypedArray()) throw Napi::TypeError::New(env, "futures-mpi: send() head must be a Uint8Array");
@@ -145,10 +174,10 @@ Napi::Value FuturesMpiAddon::Send(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FuturesMpiAddon::Control(const Napi::CallbackInfo& info) {
-  // control(link, dest, kind, session, a, b)
+  // control(channel, dest, kind, session, a, b)
   Command cmd;
   cmd.kind = CmdKind::kControl;
-  cmd.link = IntArg(info, 0, "link");
+  cmd.channel = IntArg(info, 0, "channel");
   cmd.dest = IntArg(info, 1, "dest");
   cmd.ctrl = static_cast<uint32_t>(NumberArg(info, 2, "kind"));
   cmd.session = static_cast<uint32_t>(NumberArg(info, 3, "session"));
@@ -201,24 +230,24 @@ Napi::Value FuturesMpiAddon::OpenComm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value FuturesMpiAddon::CloseLink(const Napi::CallbackInfo& info) {
-  // closeLink(ticket, link, terminateWorkers)
+Napi::Value FuturesMpiAddon::CloseChannel(const Napi::CallbackInfo& info) {
+  // closeChannel(ticket, channel, terminateWorkers)
   Command cmd;
-  cmd.kind = CmdKind::kCloseLink;
+  cmd.kind = CmdKind::kCloseChannel;
   cmd.ticket = NumberArg(info, 0, "ticket");
-  cmd.link = IntArg(info, 1, "link");
+  cmd.channel = IntArg(info, 1, "channel");
   cmd.a = info[2].ToBoolean().Value() ? 1 : 0;
   Thread(info.Env()).commands().Push(std::move(cmd));
   return info.Env().Undefined();
 }
 
 Napi::Value FuturesMpiAddon::Collective(const Napi::CallbackInfo& info) {
-  // collective(ticket, link, op, view | null, dtype, root, reduceOp): JavaScript keeps the
+  // collective(ticket, channel, op, view | null, dtype, root, reduceOp): JavaScript keeps the
   // view alive until kCollectiveDone.
   Command cmd;
   cmd.kind = CmdKind::kCollective;
   cmd.ticket = NumberArg(info, 0, "ticket");
-  cmd.link = IntArg(info, 1, "link");
+  cmd.channel = IntArg(info, 1, "channel");
   cmd.op = IntArg(info, 2, "op");
   if (info[3].IsTypedArray()) {
     Napi::TypedArray v = info[3].As<Napi::TypedArray>();
@@ -233,11 +262,11 @@ Napi::Value FuturesMpiAddon::Collective(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FuturesMpiAddon::PingPong(const Napi::CallbackInfo& info) {
-  // pingPong(ticket, link, dest, bytes, iterations)
+  // pingPong(ticket, channel, dest, bytes, iterations)
   Command cmd;
   cmd.kind = CmdKind::kPingPong;
   cmd.ticket = NumberArg(info, 0, "ticket");
-  cmd.link = IntArg(info, 1, "link");
+  cmd.channel = IntArg(info, 1, "channel");
   cmd.dest = IntArg(info, 2, "dest");
   cmd.a = static_cast<uint64_t>(NumberArg(info, 3, "bytes"));
   cmd.b = static_cast<uint64_t>(NumberArg(info, 4, "iterations"));
@@ -272,7 +301,7 @@ Napi::Value FuturesMpiAddon::Shutdown(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FuturesMpiAddon::HostsInDoubt(const Napi::CallbackInfo& info) {
-  // hostsInDoubt() -> 0 | 1 | 2 (Doubt in progress_thread.h); 0 when MPI is not running
+  // hostsInDoubt() -> 0 | 1 | 2 (Doubt in host_doubts.h); 0 when MPI is not running
   const int doubt = thread_ && !shut_down_ ? static_cast<int>(thread_->HostsInDoubt()) : 0;
   return Napi::Number::New(info.Env(), doubt);
 }

@@ -26,7 +26,7 @@ class FuturesMpiAddon : public Napi::Addon<FuturesMpiAddon> {
   Napi::Value Spawn(const Napi::CallbackInfo& info);
   Napi::Value OpenWorld(const Napi::CallbackInfo& info);
   Napi::Value OpenComm(const Napi::CallbackInfo& info);
-  Napi::Value CloseLink(const Napi::CallbackInfo& info);
+  Napi::Value CloseChannel(const Napi::CallbackInfo& info);
   Napi::Value Collective(const Napi::CallbackInfo& info);
   Napi::Value PingPong(const Napi::CallbackInfo& info);
   Napi::Value SetBackoff(const Napi::CallbackInfo& info);

@@ -12,8 +12,11 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "enum_table.h"
 
 namespace fmpi {
 
@@ -23,29 +26,35 @@ struct BufRef {
 };
 
 enum class CmdKind {
-  kSend,        // a frame (or bye) to (link, dest)
-  kControl,     // a control message to (link, dest)
-  kSpawn,       // MPI_Comm_spawn workers
-  kOpenWorld,   // a link over MPI_COMM_WORLD (static mode); a = 1 for a server
-  kOpenComm,    // a link over a dup (or split: op = color, dtype = key) of MPI_COMM_WORLD rooted at `root`
-  kCloseLink,   // end a link: terminate its workers (controller side) and disconnect / free it
-  kCollective,  // barrier / bcast / allreduce on a link's workers communicator
-  kPingPong,    // raw MPI ping-pong with (link, dest), for benchmarks
+  kSend,          // a frame (or bye) to (channel, dest)
+  kControl,       // a control message to (channel, dest)
+  kSpawn,         // MPI_Comm_spawn workers
+  kOpenWorld,     // a channel over MPI_COMM_WORLD (static mode); a = 1 for a server
+  kOpenComm,      // a channel over a dup (or split: op = color, dtype = key) of MPI_COMM_WORLD rooted at `root`
+  kCloseChannel,  // end a channel: terminate its workers (controller side) and disconnect / free it
+  kCollective,    // barrier / bcast / allreduce on a channel's workers communicator
+  kPingPong,      // raw MPI ping-pong with (channel, dest), for benchmarks
 };
 
-/** Collective operations (mirrored in src/native.ts). */
-enum class CollOp : int { kBarrier = 0, kBcast = 1, kAllreduce = 2 };
+/** Collective operations (exported as `enums.collOp`, checked against src/native.ts at load). */
+#define FMPI_COLL_OPS(X)     \
+  X(kBarrier, "Barrier", 0) \
+  X(kBcast, "Bcast", 1)     \
+  X(kAllreduce, "Allreduce", 2)
+
+enum class CollOp : int { FMPI_COLL_OPS(FMPI_ENUM_MEMBER) };
+inline constexpr EnumEntry kCollOpEntries[] = {FMPI_COLL_OPS(FMPI_ENUM_ENTRY)};
 
 struct Command {
   CmdKind kind = CmdKind::kSend;
-  int link = -1;
+  int channel = -1;
   int dest = -1;
   uint32_t session = 0;
   double ticket = 0;
   // kSend
   std::vector<uint8_t> message;
   std::vector<BufRef> data;
-  // kControl / kPingPong / kCloseLink
+  // kControl / kPingPong / kCloseChannel
   uint32_t ctrl = 0;
   uint64_t a = 0;
   uint64_t b = 0;
@@ -63,6 +72,9 @@ struct Command {
   void* buf = nullptr;
   int64_t count = 0;
 };
+
+// Commands move from the JavaScript thread into the queue, and out of it, never copied.
+static_assert(std::is_nothrow_move_constructible_v<Command> && std::is_nothrow_move_assignable_v<Command>);
 
 class CommandQueue {
  public:
@@ -109,5 +121,8 @@ class CommandQueue {
   std::deque<Command> queue_;
   bool woken_ = false;
 };
+
+// Shared by two threads through a reference: never copied or moved.
+static_assert(!std::is_copy_constructible_v<CommandQueue> && !std::is_move_constructible_v<CommandQueue>);
 
 }  // namespace fmpi

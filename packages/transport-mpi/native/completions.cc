@@ -101,7 +101,7 @@ void Completions::Deliver(Napi::Env env, Napi::Function cb) {
     Event& e = batch[i];
     double* row = m + i * 8;
     row[0] = static_cast<double>(e.kind);
-    row[1] = e.link;
+    row[1] = e.channel;
     row[2] = e.rank;
     row[3] = e.session;
     row[4] = e.ticket;

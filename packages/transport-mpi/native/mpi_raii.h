@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace fmpi {
 
@@ -61,6 +62,10 @@ class OwnedComm {
   bool owned_ = false;
 };
 
+// One owner per communicator: moves (into a Channel), never copies (a copy would free it twice).
+static_assert(!std::is_copy_constructible_v<OwnedComm> && !std::is_copy_assignable_v<OwnedComm>);
+static_assert(std::is_nothrow_move_constructible_v<OwnedComm> && std::is_nothrow_move_assignable_v<OwnedComm>);
+
 /** Owns an MPI_Group. */
 class OwnedGroup {
  public:
@@ -77,6 +82,9 @@ class OwnedGroup {
   MPI_Group group_ = MPI_GROUP_NULL;
 };
 
+// Scoped to one call (the group arguments of MPI_Comm_create_group): neither copied nor moved.
+static_assert(!std::is_copy_constructible_v<OwnedGroup> && !std::is_move_constructible_v<OwnedGroup>);
+
 /** Owns an MPI_Info. */
 class OwnedInfo {
  public:
@@ -92,5 +100,8 @@ class OwnedInfo {
  private:
   MPI_Info info_ = MPI_INFO_NULL;
 };
+
+// Scoped to one MPI_Comm_spawn call: neither copied nor moved.
+static_assert(!std::is_copy_constructible_v<OwnedInfo> && !std::is_move_constructible_v<OwnedInfo>);
 
 }  // namespace fmpi

@@ -19,10 +19,10 @@ std::vector<uint8_t> Touched(uint64_t bytes) {
 }
 }  // namespace
 
-double PingPongInitiator(Link& link, int peer, uint64_t bytes, uint64_t iters) {
+double PingPongInitiator(Channel& channel, int peer, uint64_t bytes, uint64_t iters) {
   std::vector<uint8_t> buf = Touched(bytes);
   const int n = static_cast<int>(bytes);
-  MPI_Comm comm = link.comm.get();
+  MPI_Comm comm = channel.comm.get();
   double start = 0;
   for (uint64_t i = 0; i < iters + kWarmup; i++) {
     if (i == kWarmup) start = MPI_Wtime();
@@ -32,10 +32,10 @@ double PingPongInitiator(Link& link, int peer, uint64_t bytes, uint64_t iters) {
   return MPI_Wtime() - start;
 }
 
-void PingPongResponder(Link& link, int peer, uint64_t bytes, uint64_t iters) {
+void PingPongResponder(Channel& channel, int peer, uint64_t bytes, uint64_t iters) {
   std::vector<uint8_t> buf = Touched(bytes);
   const int n = static_cast<int>(bytes);
-  MPI_Comm comm = link.comm.get();
+  MPI_Comm comm = channel.comm.get();
   for (uint64_t i = 0; i < iters + kWarmup; i++) {
     MPI_Recv(buf.data(), n, MPI_BYTE, peer, kTagBench, comm, MPI_STATUS_IGNORE);
     MPI_Send(buf.data(), n, MPI_BYTE, peer, kTagBench, comm);

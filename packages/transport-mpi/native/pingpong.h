@@ -6,13 +6,13 @@
 
 #include <cstdint>
 
-#include "links.h"
+#include "channels.h"
 
 namespace fmpi {
 
 /** The initiating side: returns the seconds taken by `iters` round trips of `bytes` each way. */
-double PingPongInitiator(Link& link, int peer, uint64_t bytes, uint64_t iters);
+double PingPongInitiator(Channel& channel, int peer, uint64_t bytes, uint64_t iters);
 /** The answering side. */
-void PingPongResponder(Link& link, int peer, uint64_t bytes, uint64_t iters);
+void PingPongResponder(Channel& channel, int peer, uint64_t bytes, uint64_t iters);
 
 }  // namespace fmpi

@@ -4,22 +4,15 @@
 #include <mpi.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <deque>
+#include <string>
 
-#include "collectives.h"
 #include "pingpong.h"
-#include "sender.h"
 
 namespace fmpi {
-
-namespace {
-double Now() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 ProgressThread::~ProgressThread() {
   if (thread_.joinable()) thread_.detach();
@@ -49,32 +42,32 @@ bool ProgressThread::Shutdown(std::chrono::milliseconds timeout) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Progress thread from here on: never touch V8.
+// The thread boundary: from here on, the progress thread. Never touch V8 here.
 // ---------------------------------------------------------------------------------------
 
 void ProgressThread::Run() {
   if (InitMpi()) {
-    idle_since_ = Now();
+    idle_since_ = SteadySeconds();
     while (!stop_requested_.load() && !self_terminate_) {
-      const double now = Now();
+      const double now = SteadySeconds();
       bool progress = RunCommands();
-      progress |= PollLinks(now);
-      progress |= TestRequests();
+      progress |= pump_.Poll(now);
+      progress |= pump_.TestRequests();
       // The MPI calls after the head probe (control probes, request tests) progress the
       // library too and may read a frame off the wire (e.g. TCP between a spawned job and
       // its parent) after we looked for one. Look once more before backing off: else that
       // frame waits out a whole nap (up to backoff_max_us), on every task's hand-over.
-      if (!progress) progress = PollLinks(now);
-      OnFinals();
-      OnDyings();
-      if (now - last_housekeeping_ >= 0.1) Housekeeping(now);
+      if (!progress) progress = pump_.Poll(now);
+      lifecycle_.OnFinals();
+      lifecycle_.OnDyings();
+      if (now - peers_.last_housekeeping() >= 0.1) Housekeeping(now);
       out_.Flush();
       Backoff(progress, now);
     }
-    // Commands queued just before the end still run (e.g. the static world link of a rank 0
+    // Commands queued just before the end still run (e.g. the static world channel of a rank 0
     // that exits at once: its servers must still hear kTerminate).
     if (!self_terminate_) RunCommands();
-    Teardown();
+    lifecycle_.Teardown();
     out_.Push(Event(EventKind::kFinalized));
     out_.Flush();
   }
@@ -83,15 +76,17 @@ void ProgressThread::Run() {
     ended_ = true;
   }
   end_cv_.notify_all();
-  if (self_terminate_ && !stop_requested_.load()) {
-    // Our controller ended this worker process: JavaScript exits on the kTerminate event.
-    // If it is stuck in a long synchronous task, end the process from here after a grace.
-    const double deadline = Now() + opts_.terminate_grace_s;
-    while (!stop_requested_.load() && Now() < deadline) commands_.WaitFor(std::chrono::milliseconds(50));
-    if (!stop_requested_.load()) {
-      std::fprintf(stderr, "futures(mpi): the controller ended this worker; exiting\n");
-      _exit(0);
-    }
+  if (self_terminate_ && !stop_requested_.load()) AwaitTerminateGrace();
+}
+
+void ProgressThread::AwaitTerminateGrace() {
+  // Our controller ended this worker process: JavaScript exits on the kTerminate event.
+  // If it is stuck in a long synchronous task, end the process from here after a grace.
+  const double deadline = SteadySeconds() + opts_.terminate_grace_s;
+  while (!stop_requested_.load() && SteadySeconds() < deadline) commands_.WaitFor(std::chrono::milliseconds(50));
+  if (!stop_requested_.load()) {
+    std::fprintf(stderr, "futures(mpi): the controller ended this worker; exiting\n");
+    _exit(0);
   }
 }
 
@@ -99,8 +94,7 @@ void ProgressThread::Backoff(bool progress, double now) {
   // While data is moving, MPI needs this thread to keep calling it (a large message travels
   // in many fragments, each needing a progress call on both sides): poll without sleeping.
   // After a peer died its transfers may never end, so that case backs off as usual.
-  const bool moving = receiver_.inflight() + outgoing_inflight_ + collectives_inflight_ > 0;
-  if (progress || (moving && !links_.AnyPoisoned())) {
+  if (progress || (pump_.moving() && !channels_.AnyPoisoned())) {
     idle_since_ = now;
     sleep_us_ = 0;
     return;
@@ -129,8 +123,8 @@ void ProgressThread::Backoff(bool progress, double now) {
 }
 
 bool ProgressThread::Serving() {
-  for (auto& [id, link] : links_.all())
-    if (!IsController(link->role)) return true;
+  for (auto& [id, channel] : channels_.all())
+    if (!IsController(channel->role)) return true;
   return false;
 }
 
@@ -155,31 +149,13 @@ bool ProgressThread::InitMpi() {
     MPI_Query_thread(&provided);
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
-  MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
-  host_key_ = LocalHostKey();
-  daemon_contact_ = LocalDaemonContact(sizeof(ControlMsg::daemon) - 1);
-
-  int parent_link = -1;
-  MPI_Comm parent = MPI_COMM_NULL;
-  MPI_Comm_get_parent(&parent);
-  if (parent != MPI_COMM_NULL) {
-    auto link = std::make_unique<Link>();
-    link->role = Role::kSpawnedWorker;
-    link->comm = OwnedComm(parent, true);
-    link->inter = true;
-    MPI_Comm_set_errhandler(parent, MPI_ERRORS_RETURN);
-    MPI_Comm_remote_size(parent, &link->size);
-    link->local_rank = world_rank_;
-    link->controller_rank = 0;
-    link->peers.resize(link->size);
-    link->peers[0].is_controller = true;
-    link->peers[0].last_seen = Now();
-    link->workers = OwnedComm(MPI_COMM_WORLD, false);
-    Link* raw = links_.Add(std::move(link));
-    parent_link = raw->id;
-    HelloAll(*raw);
-  }
+  int world_rank = 0;
+  int world_size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  lifecycle_.SetWorld(world_rank, world_size);
+  peers_.Init();
+  const int parent_channel = lifecycle_.OpenParent(SteadySeconds());
   char version[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
   int vlen = 0;
   MPI_Get_library_version(version, &vlen);
@@ -189,10 +165,10 @@ bool ProgressThread::InitMpi() {
   int has_universe = 0;
   MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_UNIVERSE_SIZE, &universe, &has_universe);
   Event ready(EventKind::kReady);
-  ready.session = (has_universe != 0 && universe != nullptr) ? *universe : -1;
-  ready.link = parent_link;
-  ready.a = world_rank_;
-  ready.b = world_size_;
+  ready.session = (has_universe != 0 && universe != nullptr && *universe > 0) ? *universe : 0;  // 0: not set
+  ready.channel = parent_channel;
+  ready.a = world_rank;
+  ready.b = world_size;
   ready.ticket = provided;
   ready.Text(std::string(version, strnlen(version, sizeof(version))));
   out_.Push(std::move(ready));
@@ -216,150 +192,86 @@ bool ProgressThread::RunCommands() {
 void ProgressThread::Execute(Command& c) {
   switch (c.kind) {
     case CmdKind::kSend:
-      DoSend(c);
+      pump_.Send(c);
       break;
     case CmdKind::kControl: {
-      Link* link = links_.Get(c.link);
-      if (link != nullptr) SendControl(*link, c.dest, static_cast<Ctrl>(c.ctrl), c.session, c.a, c.b);
+      Channel* channel = channels_.Get(c.channel);
+      if (channel != nullptr) peers_.SendControl(*channel, c.dest, static_cast<Ctrl>(c.ctrl), c.session, c.a, c.b);
       break;
     }
     case CmdKind::kSpawn:
-      DoSpawn(c);
+      lifecycle_.Spawn(c);
       break;
     case CmdKind::kOpenWorld:
-      DoOpenWorld(c);
+      lifecycle_.OpenWorld(c);
       break;
     case CmdKind::kOpenComm:
-      DoOpenComm(c);
+      lifecycle_.OpenComm(c);
       break;
-    case CmdKind::kCloseLink:
-      DoCloseLink(c);
+    case CmdKind::kCloseChannel:
+      lifecycle_.Close(c);
       break;
     case CmdKind::kCollective:
-      DoCollective(c);
+      pump_.StartCollective(c);
       break;
     case CmdKind::kPingPong:
-      DoPingPong(c);
+      PingPong(c);
       break;
   }
 }
 
-void ProgressThread::DoSend(Command& c) {
-  Link* link = links_.Get(c.link);
-  Preamble pre{};
-  if (c.message.size() >= sizeof(pre)) std::memcpy(&pre, c.message.data(), sizeof(pre));
-  if (pre.flags & kFlagDying) dying_ = true;  // sent from the process's exit: see Teardown
-  auto* f = new OutgoingFrame();
-  f->message = std::move(c.message);
-  f->data = std::move(c.data);
-  f->ticket = c.ticket;
-  f->link = c.link;
-  auto finish_unsent = [&] {
-    if (f->ticket != 0) {
-      Event sent(EventKind::kSent);
-      sent.ticket = f->ticket;
-      out_.Push(std::move(sent));
-    }
-    delete f;
-  };
-  if (link == nullptr || c.dest < 0 || c.dest >= link->size || link->peers[c.dest].lost) {
-    finish_unsent();  // the link is gone or the peer died: nothing will read it
-    return;
+void ProgressThread::PingPong(const Command& c) {
+  Event e(EventKind::kPingPongDone);
+  e.ticket = c.ticket;
+  Channel* channel = channels_.Get(c.channel);
+  if (channel == nullptr || c.dest < 0 || c.dest >= channel->size || c.a > (uint64_t{1} << 30)) {
+    e.Text("bad ping-pong arguments");
+  } else {
+    peers_.SendControl(*channel, c.dest, Ctrl::kPingPong, 0, c.a, c.b);
+    e.a = PingPongInitiator(*channel, c.dest, c.a, c.b);
+    e.b = static_cast<double>(c.b);
   }
-  MPI_Comm comm = link->comm.get();
-  MPI_Request req;
-  int rc = MPI_Isend(f->message.data(), static_cast<int>(f->message.size()), MPI_BYTE, c.dest, kTagHead, comm, &req);
-  if (rc != MPI_SUCCESS) {
-    out_.Push(std::move(Event(EventKind::kError).Text("MPI_Isend failed: " + MpiErrorString(rc))));
-    finish_unsent();
-    return;
-  }
-  reqs_.Add(req, {ReqOwner::Kind::kOutgoing, f});
-  f->pending++;
-  outgoing_inflight_++;
-  for (const BufRef& d : f->data) {
-    for (uint64_t off = 0; off < d.len; off += kChunkBytes) {
-      const int n = static_cast<int>(std::min(kChunkBytes, d.len - off));
-      rc = MPI_Isend(d.data + off, n, MPI_BYTE, c.dest, kTagData, comm, &req);
-      if (rc != MPI_SUCCESS) {
-        out_.Push(std::move(Event(EventKind::kError).Text("MPI_Isend failed: " + MpiErrorString(rc))));
-        continue;
-      }
-      reqs_.Add(req, {ReqOwner::Kind::kOutgoing, f});
-      f->pending++;
-    }
-  }
+  out_.Push(std::move(e));
 }
 
-bool ProgressThread::PollLinks(double now) {
-  bool progress = false;
-  for (auto& [id, link_ptr] : links_.all()) {
-    Link& link = *link_ptr;
-    if (receiver_.PollHeads(link, now) > 0) progress = true;
-    for (int i = 0; i < 16; i++) {
-      int flag = 0;
-      MPI_Message msg;
-      MPI_Status st;
-      if (MPI_Improbe(MPI_ANY_SOURCE, kTagCtrl, link.comm.get(), &flag, &msg, &st) != MPI_SUCCESS || !flag) break;
-      ControlMsg cm{};
-      int count = 0;
-      MPI_Get_count(&st, MPI_BYTE, &count);
-      std::vector<uint8_t> raw(static_cast<size_t>(count > 0 ? count : 0));
-      MPI_Mrecv(raw.data(), count, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
-      if (raw.size() != sizeof(ControlMsg)) continue;
-      std::memcpy(&cm, raw.data(), sizeof(cm));
-      if (cm.magic != kMagic) continue;
-      // heartbeats are not activity: they must not keep an idle thread from backing off
-      if (static_cast<Ctrl>(cm.kind) != Ctrl::kHeartbeat) progress = true;
-      if (st.MPI_SOURCE >= 0 && st.MPI_SOURCE < static_cast<int>(link.peers.size()))
-        link.peers[st.MPI_SOURCE].last_seen = now;
-      HandleControl(link, st.MPI_SOURCE, cm);
-      if (self_terminate_ || links_.Get(id) == nullptr) return true;  // the link ended: the map changed
+bool ProgressThread::OnControl(Channel& channel, int source, const ControlMsg& msg) {
+  switch (static_cast<Ctrl>(msg.kind)) {
+    case Ctrl::kHello:
+      peers_.OnHello(channel, source, msg);
+      break;
+    case Ctrl::kHeartbeat:
+      break;
+    case Ctrl::kTerminate:
+      if (IsController(channel.role)) break;
+      if (msg.a == kTerminateAbandon) {
+        // The controller is exiting after a rank was lost: Open MPI ends the job (MPI cannot
+        // finalize). Its silence from now on is no death (see PeerWatch::Watch).
+        peers_.ControllerAbandoned();
+        break;
+      }
+      if (lifecycle_.OnTerminate(channel)) self_terminate_ = true;  // Run() ends the loop, then Teardown()
+      break;
+    case Ctrl::kSessionClose: {
+      Event e(EventKind::kSessionClose);
+      e.channel = channel.id;
+      e.session = msg.session;
+      out_.Push(std::move(e));
+      break;
     }
+    case Ctrl::kPingPong:
+      out_.Flush();
+      PingPongResponder(channel, source, msg.a, msg.b);
+      break;
   }
-  return progress;
+  return self_terminate_;
 }
 
-bool ProgressThread::TestRequests() {
-  int activity = 0;  // completions other than control messages (heartbeats are not activity)
-  int done = reqs_.TestSome([this, &activity](const ReqOwner& owner, int error) {
-    if (owner.kind != ReqOwner::Kind::kControl) activity++;
-    switch (owner.kind) {
-      case ReqOwner::Kind::kIncoming:
-        receiver_.OnData(static_cast<IncomingFrame*>(owner.ptr), error);
-        break;
-      case ReqOwner::Kind::kOutgoing: {
-        auto* f = static_cast<OutgoingFrame*>(owner.ptr);
-        if (error != MPI_SUCCESS)
-          out_.Push(std::move(Event(EventKind::kError).Text("a send failed: " + MpiErrorString(error))));
-        if (--f->pending == 0) {
-          outgoing_inflight_--;
-          if (f->ticket != 0) {
-            Event sent(EventKind::kSent);
-            sent.ticket = f->ticket;
-            out_.Push(std::move(sent));
-          }
-          delete f;
-        }
-        break;
-      }
-      case ReqOwner::Kind::kCollective: {
-        auto* pc = static_cast<PendingCollective*>(owner.ptr);
-        Event e(EventKind::kCollectiveDone);
-        e.ticket = pc->ticket;
-        if (error != MPI_SUCCESS) e.Text(MpiErrorString(error));
-        out_.Push(std::move(e));
-        delete pc;
-        collectives_inflight_--;
-        break;
-      }
-      case ReqOwner::Kind::kControl:
-        delete static_cast<ControlMsg*>(owner.ptr);
-        break;
-    }
-  });
-  if (done < 0) out_.Push(std::move(Event(EventKind::kError).Text("MPI_Testsome failed")));
-  return activity > 0;
+void ProgressThread::Housekeeping(double now) {
+  const double blocked = peers_.AccountBlocked(now);
+  doubts_.Update(now, blocked);
+  const bool beat = peers_.BeatDue(now);
+  lifecycle_.CloseOverdue(now);
+  peers_.Watch(now, beat);
 }
 
 }  // namespace fmpi

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace fmpi {
@@ -42,5 +43,8 @@ class ReachProbe {
   double deadline_;
   Result result_ = Result::kPending;
 };
+
+// Owns sockets (closed by the destructor): held by unique_ptr, never copied or moved.
+static_assert(!std::is_copy_constructible_v<ReachProbe> && !std::is_move_constructible_v<ReachProbe>);
 
 }  // namespace fmpi

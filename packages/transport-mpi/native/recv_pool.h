@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 namespace fmpi {
@@ -25,6 +26,10 @@ struct PoolBlock {
   uint8_t* data = nullptr;
   size_t capacity = 0;
 };
+
+// A plain handle, passed by value: whoever holds it (an InBuf, then an ArrayBuffer's
+// finalizer) gives it back with Release exactly once; the pool never tracks it.
+static_assert(std::is_trivially_copyable_v<PoolBlock>);
 
 class RecvPool {
  public:
@@ -52,5 +57,8 @@ class RecvPool {
   size_t cached_ = 0;
   size_t max_cached_ = size_t{1} << 30;
 };
+
+// One process-wide instance (Instance()), shared by two threads: never copied or moved.
+static_assert(!std::is_copy_constructible_v<RecvPool> && !std::is_move_constructible_v<RecvPool>);
 
 }  // namespace fmpi

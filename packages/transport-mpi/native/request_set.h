@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 
+#include <type_traits>
 #include <vector>
 
 namespace fmpi {
@@ -13,8 +14,14 @@ struct ReqOwner {
   void* ptr;
 };
 
+// A request's owner is a raw pointer the completion handler deletes: plain data, copied freely.
+static_assert(std::is_trivially_copyable_v<ReqOwner>);
+
 class RequestSet {
  public:
+  RequestSet() = default;
+  RequestSet(const RequestSet&) = delete;
+  RequestSet& operator=(const RequestSet&) = delete;
   void Add(MPI_Request r, ReqOwner owner) {
     reqs_.push_back(r);
     owners_.push_back(owner);
@@ -55,5 +62,9 @@ class RequestSet {
   std::vector<int> indices_;
   std::vector<MPI_Status> statuses_;
 };
+
+// Holds the only handles of requests in flight (a copy would complete them twice): one per
+// progress thread, shared by reference, never copied or moved.
+static_assert(!std::is_copy_constructible_v<RequestSet> && !std::is_move_constructible_v<RequestSet>);
 
 }  // namespace fmpi

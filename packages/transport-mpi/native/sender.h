@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "command_queue.h"
@@ -21,11 +22,18 @@ bool BuildFrameMessage(Command& cmd, uint32_t session, uint32_t flags, const uin
 
 /** A frame in flight on the progress thread. */
 struct OutgoingFrame {
+  OutgoingFrame() = default;
+  OutgoingFrame(const OutgoingFrame&) = delete;
+  OutgoingFrame& operator=(const OutgoingFrame&) = delete;
   std::vector<uint8_t> message;
   std::vector<BufRef> data;
   int pending = 0;
   double ticket = 0;
-  int link = -1;
+  int channel = -1;
 };
+
+// Its address is every one of its send requests' owner, and its buffers are in flight:
+// allocated once, deleted when the last send completed, never copied.
+static_assert(!std::is_copy_constructible_v<OutgoingFrame> && !std::is_copy_assignable_v<OutgoingFrame>);
 
 }  // namespace fmpi

@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "enum_table.h"
+
 namespace fmpi {
 
 constexpr int kTagHead = 7001;
@@ -35,23 +37,31 @@ constexpr uint64_t kInlineMax = 8 * 1024;
 constexpr uint64_t kHeadMessageMax = 1 << 20;
 constexpr uint64_t kInlineBit = uint64_t{1} << 63;
 
-/** Frame flags. */
-constexpr uint32_t kFlagHeadAsData = 1;
-/** Not a frame: the worker closed this session (sent after its last results, so it arrives after them). */
-constexpr uint32_t kFlagBye = 2;
 /**
- * Not a frame: a worker's last message on a link, its answer to kTerminate. Sent on the head
- * tag, it arrives after everything the worker sent before; the controller frees the link
- * only once it has every worker's final, so no unmatched message outlives the communicator
- * (MPI may reuse its context id for the next one, and a stale message would match there).
+ * Frame flags (Preamble::flags), exported as `enums.frameFlag` and checked against
+ * src/native.ts at load:
+ * - HeadAsData: the head travels as the first data message (too large for the head message).
+ * - Bye: not a frame: the worker closed this session (sent after its last results, so it
+ *   arrives after them).
+ * - Final: not a frame: a worker's last message on a channel, its answer to kTerminate. Sent
+ *   on the head tag, it arrives after everything the worker sent before; the controller
+ *   frees the channel only once it has every worker's final, so no unmatched message
+ *   outlives the communicator (MPI may reuse its context id for the next one, and a stale
+ *   message would match there).
+ * - Dying: not a frame: the worker is about to die (exit, uncaught error); the head bytes say
+ *   why (UTF-8). Sent on the head tag, after everything it sent before. The controller marks
+ *   the rank lost at once, with that reason, instead of noticing the death later.
  */
-constexpr uint32_t kFlagFinal = 4;
-/**
- * Not a frame: the worker is about to die (exit, uncaught error); the head bytes say why
- * (UTF-8). Sent on the head tag, after everything it sent before. The controller marks the
- * rank lost at once, with that reason, instead of noticing the death later.
- */
-constexpr uint32_t kFlagDying = 8;
+#define FMPI_FRAME_FLAGS(X)                 \
+  X(kFlagHeadAsData, "HeadAsData", 1)       \
+  X(kFlagBye, "Bye", 2)                     \
+  X(kFlagFinal, "Final", 4)                 \
+  X(kFlagDying, "Dying", 8)
+
+#define FMPI_FRAME_FLAG_CONSTANT(member, js, value) constexpr uint32_t member = value;
+FMPI_FRAME_FLAGS(FMPI_FRAME_FLAG_CONSTANT)
+#undef FMPI_FRAME_FLAG_CONSTANT
+inline constexpr EnumEntry kFrameFlagEntries[] = {FMPI_FRAME_FLAGS(FMPI_ENUM_ENTRY)};
 
 struct Preamble {
   uint32_t magic;
@@ -64,14 +74,26 @@ static_assert(sizeof(Preamble) == 24, "preamble layout");
 
 inline uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
-/** Control message kinds. */
-enum class Ctrl : uint32_t {
-  kHello = 1,         // either side, once per link: a = pid, host = hostname, daemon = its Open MPI daemon's contact
-  kHeartbeat = 2,     // worker -> controller (and static rank 0 -> servers), from the progress thread (not JS), every heartbeat interval
-  kTerminate = 3,     // controller -> worker: the controller is gone or stopping this link's workers; a = kTerminateAbandon: it exits with a rank lost
-  kSessionClose = 4,  // controller -> worker: drop session `session` without waiting (forced stop)
-  kPingPong = 5,      // controller -> worker: run a raw ping-pong, a = bytes, b = iterations
-};
+/**
+ * Control message kinds (exported as `enums.ctrl`, checked against src/native.ts at load):
+ * - Hello: either side, once per channel: a = pid, host = hostname, daemon = its Open MPI
+ *   daemon's contact.
+ * - Heartbeat: worker -> controller (and static rank 0 -> servers), from the progress thread
+ *   (not JS), every heartbeat interval.
+ * - Terminate: controller -> worker: the controller is gone or stopping this channel's
+ *   workers; a = kTerminateAbandon: it exits with a rank lost.
+ * - SessionClose: controller -> worker: drop session `session` without waiting (forced stop).
+ * - PingPong: controller -> worker: run a raw ping-pong, a = bytes, b = iterations.
+ */
+#define FMPI_CTRL_KINDS(X)                \
+  X(kHello, "Hello", 1)                   \
+  X(kHeartbeat, "Heartbeat", 2)           \
+  X(kTerminate, "Terminate", 3)           \
+  X(kSessionClose, "SessionClose", 4)     \
+  X(kPingPong, "PingPong", 5)
+
+enum class Ctrl : uint32_t { FMPI_CTRL_KINDS(FMPI_ENUM_MEMBER) };
+inline constexpr EnumEntry kCtrlEntries[] = {FMPI_CTRL_KINDS(FMPI_ENUM_ENTRY)};
 
 /** kTerminate's `a` from a static controller exiting with a rank lost: Open MPI ends the job, not MPI_Finalize. */
 constexpr uint64_t kTerminateAbandon = 1;

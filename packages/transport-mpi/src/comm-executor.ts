@@ -49,15 +49,15 @@ export interface CommExecutorOptions extends ExecutorCoreOptions, CommPoolOption
 /** The root's side of a communicator whose other ranks serve: makes executors on it. */
 export class CommPool {
   readonly #engine: Engine;
-  readonly #link: number;
+  readonly #channel: number;
   readonly #root: number;
   readonly #size: number;
   readonly #options: ResolvedMpiOptions;
   #closed: Promise<void> | null = null;
 
-  constructor(engine: Engine, link: number, root: number, size: number, options: ResolvedMpiOptions) {
+  constructor(engine: Engine, channel: number, root: number, size: number, options: ResolvedMpiOptions) {
     this.#engine = engine;
-    this.#link = link;
+    this.#channel = channel;
     this.#root = root;
     this.#size = size;
     this.#options = options;
@@ -76,7 +76,7 @@ export class CommPool {
   /** PoolExecutor options for an executor on this pool. */
   executorOptions(options: ExecutorCoreOptions): PoolExecutorOptions {
     if (this.#closed !== null) throw new MpiError('futures: this comm pool is closed');
-    const target = commTarget(this.#link, this.#root, this.#size);
+    const target = commTarget(this.#channel, this.#root, this.#size);
     const factory = {
       name: 'mpi',
       create: (ctx: TransportContext) => new MpiTransport(ctx, this.#options, target),
@@ -88,7 +88,9 @@ export class CommPool {
   close(): Promise<void> {
     this.#closed ??= this.#engine.finalized
       ? Promise.resolve()
-      : this.#engine.request((t) => this.#engine.native.closeLink(t, this.#link, true)).then(() => {});
+      : this.#engine
+          .request('channelClosed', (t) => this.#engine.native.closeChannel(t, this.#channel, true))
+          .then(() => {});
     return this.#closed;
   }
 }
@@ -134,24 +136,25 @@ export async function commPool(options: CommPoolOptions = {}): Promise<CommPool 
   if (comm.kind === 'world' && root >= ready.size) {
     throw new RangeError(`futures: root ${root} is not a rank of the communicator (size ${ready.size})`);
   }
-  const row = await engine.request((t) => engine.native.openComm(t, root, comm.color, comm.key));
-  if (row.link < 0) {
-    if (row.text?.startsWith('bad root')) throw new RangeError(`futures: ${row.text}`);
-    throw new MpiError(`futures: could not open the communicator: ${row.text}`);
+  const opened = await engine.request('channelOpen', (t) =>
+    engine.native.openComm(t, root, comm.color, comm.key),
+  );
+  if (opened.error !== undefined) {
+    if (opened.error.startsWith('bad root')) throw new RangeError(`futures: ${opened.error}`);
+    throw new MpiError(`futures: could not open the communicator: ${opened.error}`);
   }
-  const rank = row.a;
-  const size = row.b;
+  const { channel, localRank: rank, size } = opened;
   if (size < 2) {
-    await engine.request((t) => engine.native.closeLink(t, row.link, false));
+    await engine.request('channelClosed', (t) => engine.native.closeChannel(t, channel, false));
     throw new RangeError(
       'futures: a comm executor needs a communicator of at least 2 ranks (the root and a worker)',
     );
   }
-  if (rank === root) return new CommPool(engine, row.link, root, size, mpiOptions);
+  if (rank === root) return new CommPool(engine, channel, root, size, mpiOptions);
   const runtime = (await import('@futures/core/worker')) as { serveWorker: ServeWorker };
   const server = new WorkerServer({
     engine,
-    link: row.link,
+    channel,
     controllerRank: root,
     serveWorker: runtime.serveWorker,
     workersRank: rank < root ? rank : rank - 1,

@@ -6,7 +6,7 @@
  */
 import { MpiError } from './errors.js';
 import { CollOp, DType, ReduceOp } from './native.js';
-import { workerLink } from './worker-link.js';
+import { workerChannel } from './worker-channel.js';
 
 export type CollectiveArray =
   | Int8Array
@@ -51,24 +51,25 @@ function dtypeOf(a: CollectiveArray): number {
 
 /** The workers' communicator; throws outside a task running on an MPI worker. */
 export function getCommWorkers(): CommWorkers {
-  const state = workerLink();
+  const state = workerChannel();
   if (state === null) {
     throw new Error(
       'futures: getCommWorkers() works only inside a task running on an MPI worker (transport "mpi")',
     );
   }
-  const { engine, link, rank, size } = state;
+  const { engine, channel, rank, size } = state;
   const run = async (
     op: number,
     data: CollectiveArray | null,
     root: number,
     reduce: number,
   ): Promise<void> => {
-    const row = await engine.request(
-      (t) => engine.native.collective(t, link, op, data, data === null ? 0 : dtypeOf(data), root, reduce),
+    const done = await engine.request(
+      'collectiveDone',
+      (t) => engine.native.collective(t, channel, op, data, data === null ? 0 : dtypeOf(data), root, reduce),
       data,
     );
-    if (row.text !== undefined) throw new MpiError(`futures: a workers' collective failed: ${row.text}`);
+    if (done.error !== undefined) throw new MpiError(`futures: a workers' collective failed: ${done.error}`);
   };
   const checkRoot = (root: number) => {
     if (!Number.isInteger(root) || root < 0 || root >= size) {

@@ -1,6 +1,6 @@
 /**
  * The process-wide MPI engine on the JavaScript side: owns the addon's progress thread,
- * turns its event batches into calls on link listeners, keeps out-of-band buffers alive
+ * decodes its event batches and turns them into calls on channel listeners, keeps out-of-band buffers alive
  * until MPI has sent them, and ends MPI when the process exits. One per process (MPI has
  * one life per process), shared by every executor and every copy of this package.
  */
@@ -8,11 +8,19 @@ import type { Frame } from '@futures/core/transport';
 import { MpiError } from './errors.js';
 import { applySingletonDefaults } from './launcher-env.js';
 import { awaitLauncher, launcherLifelineSeconds, lostHostsAnswer } from './lifeline.js';
-import { EventKind, loadNative, META_STRIDE, type NativeAddon, SendFlag } from './native.js';
+import { loadNative, type NativeAddon, SendFlag } from './native.js';
+import {
+  type AnswerEvent,
+  type AnswerKind,
+  type AnswerOf,
+  decodeEvent,
+  META_STRIDE,
+  type NativeEvent,
+} from './native-events.js';
 import { PeerBook } from './peers.js';
 
-/** Callbacks for one link (JavaScript thread). */
-export interface LinkListener {
+/** Callbacks for one channel (JavaScript thread). */
+export interface ChannelListener {
   frame?(rank: number, session: number, frame: Frame): void;
   bye?(rank: number, session: number): void;
   lost?(rank: number, why: string, pid: number): void;
@@ -27,21 +35,10 @@ export interface ReadyInfo {
   size: number;
   /** MPI_UNIVERSE_SIZE (processes the job may have in all), or null where the MPI does not set it. */
   universeSize: number | null;
-  /** The link to the parent, in a process started by MPI_Comm_spawn; else -1. */
-  parentLink: number;
+  /** The channel to the parent, in a process started by MPI_Comm_spawn; else -1. */
+  parentChannel: number;
   threadLevel: number;
   library: string;
-}
-
-export interface EventRow {
-  kind: number;
-  link: number;
-  rank: number;
-  session: number;
-  ticket: number;
-  a: number;
-  b: number;
-  text: string | undefined;
 }
 
 export interface EngineOptions {
@@ -64,21 +61,21 @@ export class Engine {
   #rejectReady!: (e: Error) => void;
   #readyInfo: ReadyInfo | null = null;
   #ticket = 0;
-  readonly #pending = new Map<number, (row: EventRow) => void>();
+  readonly #pending = new Map<number, (answer: AnswerEvent) => void>();
   readonly #keep = new Map<number, unknown>();
-  readonly #listeners = new Map<number, LinkListener>();
-  /** Events for links whose listener is not installed yet (e.g. while a module import is pending). */
-  readonly #early = new Map<number, ((l: LinkListener) => void)[]>();
-  /** Peers by link (same-host leftovers are killed when a rank died); links served as a worker. */
+  readonly #listeners = new Map<number, ChannelListener>();
+  /** Events for channels whose listener is not installed yet (e.g. while a module import is pending). */
+  readonly #early = new Map<number, ((l: ChannelListener) => void)[]>();
+  /** Peers by channel (same-host leftovers are killed when a rank died); channels served as a worker. */
   readonly peers = new PeerBook();
-  readonly #poisonedLinks = new Set<number>();
+  readonly #poisonedChannels = new Set<number>();
   #holds = 0;
   /** Set when a request timed out: the progress thread is blocked in MPI for good. */
   #stuck: Error | null = null;
   #finalized = false;
   #shutDown = false;
   /** A rank was lost by heartbeat timeout (silent, maybe on an unreachable host), not seen to exit. */
-  #lostSilently = false;
+  #lostByHeartbeat = false;
 
   constructor(native: NativeAddon, options: EngineOptions) {
     this.native = native;
@@ -135,26 +132,31 @@ export class Engine {
   }
 
   /**
-   * Runs a native command answered by one event carrying its ticket; keeps the loop alive
-   * meanwhile. With `timeout` (ms, > 0), gives up after it: `onTimeout` makes the error, and
+   * Runs a native command answered by one event of kind `answer` carrying its ticket; keeps
+   * the loop alive meanwhile. With `timeout` (ms, > 0), gives up after it: `onTimeout` makes the error, and
    * the engine counts as stuck (the progress thread is still inside that MPI call, which
    * nothing can interrupt): every later request fails at once with that error.
    */
-  request(
+  request<K extends AnswerKind>(
+    answer: K,
     issue: (ticket: number) => void,
     keep?: unknown,
     timeout?: { ms: number; onTimeout: () => Error },
-  ): Promise<EventRow> {
+  ): Promise<AnswerOf<K>> {
     if (this.#stuck !== null) return Promise.reject(this.#stuck);
     const ticket = this.nextTicket();
-    return new Promise<EventRow>((resolve, reject) => {
+    return new Promise<AnswerOf<K>>((resolve, reject) => {
       this.hold();
       let timer: NodeJS.Timeout | null = null;
-      this.#pending.set(ticket, (row) => {
+      this.#pending.set(ticket, (event) => {
         if (timer !== null) clearTimeout(timer);
         this.#keep.delete(ticket);
         this.release();
-        resolve(row);
+        if (event.kind === answer) resolve(event as AnswerOf<K>);
+        else
+          reject(
+            new MpiError(`futures: the MPI addon answered a ${answer} request with a ${event.kind} event`),
+          );
       });
       if (timeout !== undefined && timeout.ms > 0) {
         timer = setTimeout(() => {
@@ -178,12 +180,12 @@ export class Engine {
   }
 
   /** Sends a frame; its buffers stay referenced until MPI is done with them. */
-  send(link: number, dest: number, session: number, frame: Frame): void {
+  send(channel: number, dest: number, session: number, frame: Frame): void {
     if (this.#shutDown) return;
     const ticket = this.nextTicket();
     if (
       this.native.send(
-        link,
+        channel,
         dest,
         session,
         frame.head,
@@ -197,32 +199,32 @@ export class Engine {
   }
 
   /** Tells the controller that this worker closed `session` (ordered after its last results). */
-  bye(link: number, dest: number, session: number): void {
+  bye(channel: number, dest: number, session: number): void {
     if (this.#shutDown) return;
-    this.native.send(link, dest, session, new Uint8Array(0), null, 0, SendFlag.Bye);
+    this.native.send(channel, dest, session, new Uint8Array(0), null, 0, SendFlag.Bye);
   }
 
-  control(link: number, dest: number, kind: number, session = 0): void {
-    if (!this.#shutDown) this.native.control(link, dest, kind, session, 0, 0);
+  control(channel: number, dest: number, kind: number, session = 0): void {
+    if (!this.#shutDown) this.native.control(channel, dest, kind, session, 0, 0);
   }
 
-  listen(link: number, listener: LinkListener): void {
-    this.#listeners.set(link, listener);
-    const early = this.#early.get(link);
+  listen(channel: number, listener: ChannelListener): void {
+    this.#listeners.set(channel, listener);
+    const early = this.#early.get(channel);
     if (early) {
-      this.#early.delete(link);
+      this.#early.delete(channel);
       for (const replay of early) replay(listener);
     }
   }
 
-  unlisten(link: number): void {
-    this.#listeners.delete(link);
-    this.#early.delete(link);
+  unlisten(channel: number): void {
+    this.#listeners.delete(channel);
+    this.#early.delete(channel);
   }
 
-  /** Whether a rank of this link died. */
-  poisoned(link: number): boolean {
-    return this.#poisonedLinks.has(link);
+  /** Whether a rank of this channel died. */
+  poisoned(channel: number): boolean {
+    return this.#poisonedChannels.has(channel);
   }
 
   /** Ends MPI now (process exit): terminates workers, disconnects, finalizes; bounded. */
@@ -230,14 +232,14 @@ export class Engine {
     if (this.#shutDown) return;
     // A worker exiting while it still serves (an exit or uncaught error in a task) tells its
     // controllers why first; the progress thread then ends without finalizing.
-    this.peers.sendDying(exitCode, (link, rank, reason) =>
-      this.native.send(link, rank, 0, reason, null, 0, SendFlag.Dying),
+    this.peers.sendDying(exitCode, (channel, rank, reason) =>
+      this.native.send(channel, rank, 0, reason, null, 0, SendFlag.Dying),
     );
     this.#shutDown = true;
-    this.peers.killLocal(this.#poisonedLinks);
+    this.peers.killLocal(this.#poisonedChannels);
     // A rank lost by heartbeat was killed if its host still answers: the job can end at once.
-    if (this.#lostSilently && this.#stuck === null && launcherLifelineSeconds() > 0)
-      this.#lostSilently = !lostHostsAnswer(this.native, DOUBT_TIMEOUT_MS);
+    if (this.#lostByHeartbeat && this.#stuck === null && launcherLifelineSeconds() > 0)
+      this.#lostByHeartbeat = !lostHostsAnswer(this.native, DOUBT_TIMEOUT_MS);
     if (this.#stuck !== null) {
       // The progress thread is blocked in MPI for good: it cannot end, do not wait for it.
       this.native.shutdown(0);
@@ -247,24 +249,15 @@ export class Engine {
         `futures(mpi): MPI did not end within ${SHUTDOWN_TIMEOUT_MS} ms; exiting without MPI_Finalize\n`,
       );
     }
-    if (this.#lostSilently) awaitLauncher();
+    if (this.#lostByHeartbeat) awaitLauncher();
   }
 
   #onEvents(meta: Float64Array, views: Uint8Array[], texts: string[]): void {
     for (let i = 0; i < meta.length; i += META_STRIDE) {
-      const t = meta[i + 7]!;
-      const row: EventRow = {
-        kind: meta[i]!,
-        link: meta[i + 1]!,
-        rank: meta[i + 2]!,
-        session: meta[i + 3]!,
-        ticket: meta[i + 4]!,
-        a: meta[i + 5]!,
-        b: meta[i + 6]!,
-        text: t >= 0 ? texts[t] : undefined,
-      };
+      const event = decodeEvent(meta, i, views, texts);
+      if (event === undefined) continue;
       try {
-        this.#dispatch(row, views);
+        this.#dispatch(event);
       } catch (error) {
         // A throw here would be swallowed by the thread-safe function: rethrow it uncaught.
         process.nextTick(() => {
@@ -274,83 +267,85 @@ export class Engine {
     }
   }
 
-  #toLink(link: number, call: (l: LinkListener) => void): void {
-    const l = this.#listeners.get(link);
+  /** Calls the channel's listener, or keeps the call until one listens. */
+  #toChannel(channel: number, call: (l: ChannelListener) => void): void {
+    const l = this.#listeners.get(channel);
     if (l !== undefined) {
       call(l);
       return;
     }
-    const list = this.#early.get(link) ?? [];
+    const list = this.#early.get(channel) ?? [];
     list.push(call);
-    this.#early.set(link, list);
+    this.#early.set(channel, list);
   }
 
-  #dispatch(row: EventRow, views: Uint8Array[]): void {
-    switch (row.kind) {
-      case EventKind.Frame: {
-        const frame: Frame = { head: views[row.a]!, bufs: views.slice(row.a + 1, row.a + 1 + row.b) };
-        this.#toLink(row.link, (l) => l.frame?.(row.rank, row.session, frame));
+  #dispatch(event: NativeEvent): void {
+    switch (event.kind) {
+      case 'frame': {
+        // the hot path: straight to a listener that is there (no closure)
+        const l = this.#listeners.get(event.channel);
+        if (l !== undefined) l.frame?.(event.rank, event.session, event.frame);
+        else this.#toChannel(event.channel, (later) => later.frame?.(event.rank, event.session, event.frame));
         return;
       }
-      case EventKind.Sent:
-        this.#keep.delete(row.ticket);
+      case 'sent':
+        this.#keep.delete(event.ticket);
         return;
-      case EventKind.Bye:
-        this.#toLink(row.link, (l) => l.bye?.(row.rank, row.session));
+      case 'bye':
+        this.#toChannel(event.channel, (l) => l.bye?.(event.rank, event.session));
         return;
-      case EventKind.Ready:
+      case 'ready':
         this.#readyInfo = {
-          rank: row.a,
-          size: row.b,
-          universeSize: row.session > 0 ? row.session : null,
-          parentLink: row.link,
-          threadLevel: row.ticket,
-          library: row.text ?? '',
+          rank: event.worldRank,
+          size: event.worldSize,
+          universeSize: event.universeSize,
+          parentChannel: event.parentChannel,
+          threadLevel: event.threadLevel,
+          library: event.library,
         };
         this.#resolveReady(this.#readyInfo);
         return;
-      case EventKind.LinkOpen:
-      case EventKind.CollectiveDone:
-      case EventKind.PingPongDone:
-        this.#settle(row);
+      case 'channelOpen':
+      case 'collectiveDone':
+      case 'pingPongDone':
+        this.#settle(event);
         return;
-      case EventKind.LinkClosed:
-        if (row.ticket !== 0) this.#settle(row);
-        else this.#toLink(row.link, (l) => l.closed?.());
+      case 'channelClosed':
+        if (event.ticket !== 0) this.#settle(event);
+        else this.#toChannel(event.channel, (l) => l.closed?.());
         return;
-      case EventKind.Hello: {
-        this.peers.hello(row.link, row.rank, row.a, row.text ?? '');
-        this.#toLink(row.link, (l) => l.hello?.(row.rank, row.a, row.text ?? ''));
+      case 'hello':
+        this.peers.hello(event.channel, event.rank, event.pid, event.host);
+        this.#toChannel(event.channel, (l) => l.hello?.(event.rank, event.pid, event.host));
         return;
-      }
-      case EventKind.RankLost:
-        if (row.b === 1) this.#lostSilently = true;
-        this.#poisonedLinks.add(row.link);
-        this.peers.lost(row.link, row.rank);
-        this.#toLink(row.link, (l) => l.lost?.(row.rank, row.text ?? 'it died', row.a));
+      case 'rankLost':
+        if (event.byHeartbeatTimeout) this.#lostByHeartbeat = true;
+        this.#poisonedChannels.add(event.channel);
+        this.peers.lost(event.channel, event.rank);
+        this.#toChannel(event.channel, (l) => l.lost?.(event.rank, event.reason, event.pid));
         return;
-      case EventKind.Terminate:
-        this.#toLink(row.link, (l) => l.terminate?.());
+      case 'terminate':
+        this.#toChannel(event.channel, (l) => l.terminate?.());
         return;
-      case EventKind.SessionClose:
-        this.#toLink(row.link, (l) => l.sessionClose?.(row.session));
+      case 'sessionClose':
+        this.#toChannel(event.channel, (l) => l.sessionClose?.(event.session));
         return;
-      case EventKind.Finalized:
+      case 'finalized':
         this.#finalized = true;
         return;
-      case EventKind.Error:
+      case 'error':
         if (this.#readyInfo === null)
-          this.#rejectReady(new MpiError(`futures: MPI failed to start: ${row.text}`));
-        else process.emitWarning(`futures(mpi): ${row.text}`, { code: 'FUTURES_MPI' });
+          this.#rejectReady(new MpiError(`futures: MPI failed to start: ${event.message}`));
+        else process.emitWarning(`futures(mpi): ${event.message}`, { code: 'FUTURES_MPI' });
         return;
     }
   }
 
-  #settle(row: EventRow): void {
-    const done = this.#pending.get(row.ticket);
+  #settle(answer: AnswerEvent): void {
+    const done = this.#pending.get(answer.ticket);
     if (done === undefined) return;
-    this.#pending.delete(row.ticket);
-    done(row);
+    this.#pending.delete(answer.ticket);
+    done(answer);
   }
 }
 

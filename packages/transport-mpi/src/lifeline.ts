@@ -2,7 +2,7 @@
  * How a process that lost a rank by heartbeat ends a job across hosts: at once when the
  * rank's host still answers (the rank died), else only once Open MPI had the time to notice
  * a cut link by its oob TCP keepalive (exiting earlier would hang mpiexec). See "Failures
- * across hosts" in docs/transport-mpi.md and native/progress_reach.cc.
+ * across hosts" in docs/transport-mpi.md and native/host_doubts.h.
  */
 import type { Environment } from './launcher-env.js';
 import { HostDoubt, type NativeAddon } from './native.js';
@@ -12,7 +12,7 @@ import { HostDoubt, type NativeAddon } from './native.js';
  * its oob TCP keepalive (`mpiexec --mca oob_tcp_keepalive_time T --mca
  * oob_tcp_keepalive_intvl I --mca oob_tcp_keepalive_probes P`, passed to every process as
  * OMPI_MCA_* variables): T + I x P + 2. 0 when unset (Open MPI's default is 8 minutes).
- * The progress thread computes the same (native/progress_peers.cc).
+ * The progress thread computes the same (native/peer_watch.cc).
  */
 export function launcherLifelineSeconds(env: Readonly<Environment> = process.env): number {
   const num = (name: string): number => {

@@ -1,6 +1,6 @@
 /**
- * What the engine knows of the processes on the other side of its links (from their
- * hellos): pids and hosts, to wait for or kill same-host processes; and which links this
+ * What the engine knows of the processes on the other side of its channels (from their
+ * hellos): pids and hosts, to wait for or kill same-host processes; and which channels this
  * process serves as a worker, to tell their controllers when it is about to die.
  * JavaScript thread only.
  */
@@ -22,34 +22,34 @@ const DYING_MAX_BYTES = 8192;
 export class PeerBook {
   readonly hostKey = localHostKey();
   readonly #peers = new Map<number, Map<number, { pid: number; host: string }>>();
-  /** Links this process serves as a worker: link -> its controller's rank. */
+  /** Channels this process serves as a worker: channel -> its controller's rank. */
   readonly #served = new Map<number, number>();
   /** The uncaught error that is ending this process, if one is. */
   #fatal: unknown;
   #watching = false;
 
-  hello(link: number, rank: number, pid: number, host: string): void {
-    const peers = this.#peers.get(link) ?? new Map<number, { pid: number; host: string }>();
+  hello(channel: number, rank: number, pid: number, host: string): void {
+    const peers = this.#peers.get(channel) ?? new Map<number, { pid: number; host: string }>();
     peers.set(rank, { pid, host });
-    this.#peers.set(link, peers);
+    this.#peers.set(channel, peers);
   }
 
-  lost(link: number, rank: number): void {
-    this.#peers.get(link)?.delete(rank);
+  lost(channel: number, rank: number): void {
+    this.#peers.get(channel)?.delete(rank);
   }
 
-  /** Pids of the link's peers on this host, other than this process. */
-  localPids(link: number): number[] {
+  /** Pids of the channel's peers on this host, other than this process. */
+  localPids(channel: number): number[] {
     const out: number[] = [];
-    for (const { pid, host } of this.#peers.get(link)?.values() ?? [])
+    for (const { pid, host } of this.#peers.get(channel)?.values() ?? [])
       if (host === this.hostKey && pid > 0 && pid !== process.pid) out.push(pid);
     return out;
   }
 
-  /** Kills the same-host peers of `links` (their job cannot end cleanly after a rank died). */
-  killLocal(links: Iterable<number>): void {
-    for (const link of links) {
-      for (const pid of this.localPids(link)) {
+  /** Kills the same-host peers of `channels` (their job cannot end cleanly after a rank died). */
+  killLocal(channels: Iterable<number>): void {
+    for (const channel of channels) {
+      for (const pid of this.localPids(channel)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {}
@@ -57,9 +57,9 @@ export class PeerBook {
     }
   }
 
-  /** This process serves `link` as a worker of `controllerRank` (until unserve). */
-  serve(link: number, controllerRank: number): void {
-    this.#served.set(link, controllerRank);
+  /** This process serves `channel` as a worker of `controllerRank` (until unserve). */
+  serve(channel: number, controllerRank: number): void {
+    this.#served.set(channel, controllerRank);
     if (this.#watching) return;
     this.#watching = true;
     // Only observes: Node's own handling (print, exit 1) is unchanged.
@@ -68,19 +68,19 @@ export class PeerBook {
     });
   }
 
-  unserve(link: number): void {
-    this.#served.delete(link);
+  unserve(channel: number): void {
+    this.#served.delete(channel);
   }
 
   /**
-   * The process is exiting while it still serves links: each controller gets the reason
-   * (`send(link, controllerRank, bytes)`), so it can report the loss at once, with its cause.
+   * The process is exiting while it still serves channels: each controller gets the reason
+   * (`send(channel, controllerRank, bytes)`), so it can report the loss at once, with its cause.
    * Returns whether any notice was sent.
    */
-  sendDying(code: number, send: (link: number, rank: number, reason: Uint8Array) => void): boolean {
+  sendDying(code: number, send: (channel: number, rank: number, reason: Uint8Array) => void): boolean {
     if (this.#served.size === 0) return false;
     const reason = Buffer.from(this.#reason(code)).subarray(0, DYING_MAX_BYTES);
-    for (const [link, rank] of this.#served) send(link, rank, new Uint8Array(reason));
+    for (const [channel, rank] of this.#served) send(channel, rank, new Uint8Array(reason));
     this.#served.clear();
     return true;
   }

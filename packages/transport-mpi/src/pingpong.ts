@@ -25,11 +25,11 @@ export async function mpiPingPong(
 ): Promise<PingPongResult[]> {
   const engine = getEngine(resolveMpiOptions());
   await engine.ready;
-  let link: number;
+  let channel: number;
   let peer: number;
   let spawned: Opened | null = null;
   if (isStaticController()) {
-    link = (await staticWorld(engine, false)).link;
+    channel = (await staticWorld(engine, false)).channel;
     peer = 1;
   } else {
     const runtimeUrl = import.meta.resolve('@futures/core/worker');
@@ -41,20 +41,21 @@ export async function mpiPingPong(
         env: null,
         cwd: null,
         execArgv: null,
-        options: {},
         workerRuntimeUrl: runtimeUrl,
       },
       resolveMpiOptions(),
     );
-    link = spawned.link;
+    channel = spawned.channel;
     peer = 0;
   }
   const out: PingPongResult[] = [];
   try {
     for (const { bytes, iterations } of sizes) {
-      const row = await engine.request((t) => engine.native.pingPong(t, link, peer, bytes, iterations));
-      if (row.text !== undefined) throw new MpiError(`futures: ping-pong failed: ${row.text}`);
-      const seconds = row.a;
+      const done = await engine.request('pingPongDone', (t) =>
+        engine.native.pingPong(t, channel, peer, bytes, iterations),
+      );
+      if (done.error !== undefined) throw new MpiError(`futures: ping-pong failed: ${done.error}`);
+      const seconds = done.seconds;
       out.push({
         bytes,
         iterations,

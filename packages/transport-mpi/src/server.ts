@@ -1,19 +1,19 @@
 /**
- * The worker side of a link: one core worker runtime per session (each executor of the
+ * The worker side of a channel: one core worker runtime per session (each executor of the
  * controller is a session), fed with the frames of that session. Used by spawned workers,
  * static-mode servers (ranks 1..N-1) and the non-root ranks of a comm executor.
  */
 import type { Frame, WorkerEndpoint } from '@futures/core/transport';
 import type { WorkerRuntime } from '@futures/core/worker';
-import type { Engine, LinkListener } from './engine.js';
+import type { ChannelListener, Engine } from './engine.js';
 import { MpiRankLostError } from './errors.js';
-import { setWorkerLink } from './worker-link.js';
+import { setWorkerChannel } from './worker-channel.js';
 
 export type ServeWorker = (endpoint: WorkerEndpoint) => WorkerRuntime;
 
 export interface WorkerServerOptions {
   engine: Engine;
-  link: number;
+  channel: number;
   controllerRank: number;
   serveWorker: ServeWorker;
   /** This worker in the workers' communicator (getCommWorkers). */
@@ -21,7 +21,7 @@ export interface WorkerServerOptions {
   workersSize: number;
 }
 
-/** How serving ended: the controller terminated the link (or the process), or closed it. */
+/** How serving ended: the controller terminated the channel (or the process), or closed it. */
 export type ServeEnd = 'terminated' | 'closed';
 
 interface Session {
@@ -29,7 +29,7 @@ interface Session {
   closed: boolean;
 }
 
-export class WorkerServer implements LinkListener {
+export class WorkerServer implements ChannelListener {
   readonly done: Promise<ServeEnd>;
   readonly #o: WorkerServerOptions;
   readonly #sessions = new Map<number, Session>();
@@ -44,15 +44,15 @@ export class WorkerServer implements LinkListener {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    setWorkerLink({
+    setWorkerChannel({
       engine: options.engine,
-      link: options.link,
+      channel: options.channel,
       rank: options.workersRank,
       size: options.workersSize,
     });
     options.engine.hold(); // a serving worker stays alive until its controller ends it
-    options.engine.peers.serve(options.link, options.controllerRank); // told if this process dies
-    options.engine.listen(options.link, this);
+    options.engine.peers.serve(options.channel, options.controllerRank); // told if this process dies
+    options.engine.listen(options.channel, this);
   }
 
   frame(_rank: number, session: number, frame: Frame): void {
@@ -65,16 +65,16 @@ export class WorkerServer implements LinkListener {
   }
 
   #open(session: number): Session {
-    const { engine, link, controllerRank } = this.#o;
+    const { engine, channel, controllerRank } = this.#o;
     const state: Session = { runtime: null as unknown as WorkerRuntime, closed: false };
     state.runtime = this.#o.serveWorker({
       send: (frame) => {
-        if (!state.closed) engine.send(link, controllerRank, session, frame);
+        if (!state.closed) engine.send(channel, controllerRank, session, frame);
       },
       close: () => {
         if (state.closed) return;
         state.closed = true;
-        engine.bye(link, controllerRank, session);
+        engine.bye(channel, controllerRank, session);
         this.#forget(session);
       },
     });
@@ -118,9 +118,9 @@ export class WorkerServer implements LinkListener {
   #cleanup(): void {
     for (const s of this.#sessions.values()) s.closed = true;
     this.#sessions.clear();
-    this.#o.engine.unlisten(this.#o.link);
-    this.#o.engine.peers.unserve(this.#o.link);
+    this.#o.engine.unlisten(this.#o.channel);
+    this.#o.engine.peers.unserve(this.#o.channel);
     this.#o.engine.release();
-    setWorkerLink(null);
+    setWorkerChannel(null);
   }
 }

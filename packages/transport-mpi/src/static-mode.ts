@@ -35,7 +35,7 @@ export function isStaticServer(): boolean {
 
 /**
  * Rank 0 of a static job: marks this process so that executors use static mode, and starts
- * MPI with the world link now, so the servers are released when it exits even if the
+ * MPI with the world channel now, so the servers are released when it exits even if the
  * program never creates an executor.
  */
 export function becomeStaticController(): void {
@@ -67,7 +67,7 @@ export async function serveStatic(): Promise<number> {
     const runtime = (await import('@futures/core/worker')) as { serveWorker: ServeWorker };
     const server = new WorkerServer({
       engine,
-      link: world.link,
+      channel: world.channel,
       controllerRank: 0,
       serveWorker: runtime.serveWorker,
       workersRank: world.rank - 1,

@@ -1,21 +1,21 @@
 /**
  * Where a controller's workers come from: spawned ranks (MPI_Comm_spawn), the static ranks
  * 1..N-1 of `futures run`, or the other ranks of a comm executor. Each opens (or reuses) a
- * link and ends what it opened once the executor stops.
+ * channel and ends what it opened once the executor stops.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type TransportContext, workerEntryUrl } from '@futures/core/transport';
+import { type TransportContext, workerEntryUrl, workerLaunch } from '@futures/core/transport';
 import type { Engine, ReadyInfo } from './engine.js';
 import { MpiError, MpiSpawnTimeoutError } from './errors.js';
 import { Ctrl } from './native.js';
 import type { ResolvedMpiOptions } from './options.js';
-import { nextSession } from './worker-link.js';
+import { nextSession } from './worker-channel.js';
 
 export interface Opened {
-  link: number;
-  /** The ranks (in the link's communicator) that serve this executor. */
+  channel: number;
+  /** The ranks (in the channel's communicator) that serve this executor. */
   workers: number[];
   session: number;
   /**
@@ -124,10 +124,14 @@ export const spawnTarget: Target = {
     const count = ctx.maxWorkersExplicit
       ? ctx.maxWorkers
       : defaultSpawnCount(await engine.ready, ctx.maxWorkers);
-    const argv = [...(ctx.execArgv ?? []), WORKER_ENTRY, JSON.stringify(config)];
+    // Core owns env and cwd (the runtime applies them at init); the spawn only starts the
+    // process in the same directory, with the flags a worker may inherit (workerLaunch).
+    const launch = workerLaunch(ctx, 'process');
+    const argv = [...launch.execArgv, WORKER_ENTRY, JSON.stringify(config)];
     const info: [string, string][] = Object.entries(options.spawnInfo);
-    if (ctx.cwd !== null && options.spawnInfo.wdir === undefined) info.push(['wdir', ctx.cwd]);
-    const row = await engine.request(
+    if (ctx.cwd !== null && options.spawnInfo.wdir === undefined) info.push(['wdir', launch.cwd]);
+    const opened = await engine.request(
+      'channelOpen',
       (t) => engine.native.spawn(t, process.execPath, argv, count, info),
       undefined,
       {
@@ -144,44 +148,44 @@ export const spawnTarget: Target = {
         },
       },
     );
-    if (row.link < 0) {
+    if (opened.error !== undefined) {
       throw new MpiError(
-        `futures: ${row.text}. Fix: check that ${count} more processes may start here (Open MPI: ` +
+        `futures: ${opened.error}. Fix: check that ${count} more processes may start here (Open MPI: ` +
           'OMPI_MCA_rmaps_base_oversubscribe=1 or a hostfile with enough slots; under Slurm, spawn needs free slots in ' +
           'the allocation, otherwise use static mode: mpiexec -n N futures run app.js).',
       );
     }
     const workers: number[] = [];
-    for (let r = 0; r < row.b; r++) workers.push(r);
-    return { link: row.link, workers, session: 1, idOffset: 1 };
+    for (let r = 0; r < opened.size; r++) workers.push(r);
+    return { channel: opened.channel, workers, session: 1, idOffset: 1 };
   },
   async close(engine, opened) {
-    // kTerminate to every worker, then MPI_Comm_disconnect (both sides); a link whose rank
+    // kTerminate to every worker, then MPI_Comm_disconnect (both sides); a channel whose rank
     // died is abandoned instead (the native side knows). Then wait until the spawned
     // processes on this host have exited: a shut-down executor leaves no process behind,
     // and the next spawn does not overlap this job's teardown in Open MPI's daemon.
-    const pids = engine.peers.localPids(opened.link);
-    await engine.request((t) => engine.native.closeLink(t, opened.link, true));
-    engine.unlisten(opened.link);
+    const pids = engine.peers.localPids(opened.channel);
+    await engine.request('channelClosed', (t) => engine.native.closeChannel(t, opened.channel, true));
+    engine.unlisten(opened.channel);
     // After a rank died the others were not told to end (MPI cannot end that job cleanly).
-    await untilExited(pids, engine.poisoned(opened.link) ? 0 : EXIT_WAIT_MS);
+    await untilExited(pids, engine.poisoned(opened.channel) ? 0 : EXIT_WAIT_MS);
   },
 };
 
 const WORLD = Symbol.for('@futures/transport-mpi/static-world');
-type WorldHolder = { [WORLD]?: Promise<{ link: number; rank: number; size: number }> };
+type WorldHolder = { [WORLD]?: Promise<{ channel: number; rank: number; size: number }> };
 
-/** The static-mode link over MPI_COMM_WORLD, opened once per process. */
+/** The static-mode channel over MPI_COMM_WORLD, opened once per process. */
 export function staticWorld(
   engine: Engine,
   server: boolean,
-): Promise<{ link: number; rank: number; size: number }> {
+): Promise<{ channel: number; rank: number; size: number }> {
   const g = globalThis as WorldHolder;
   g[WORLD] ??= (async () => {
     await engine.ready;
-    const row = await engine.request((t) => engine.native.openWorld(t, server));
-    if (row.link < 0) throw new MpiError(`futures: ${row.text}`);
-    return { link: row.link, rank: row.a, size: row.b };
+    const opened = await engine.request('channelOpen', (t) => engine.native.openWorld(t, server));
+    if (opened.error !== undefined) throw new MpiError(`futures: ${opened.error}`);
+    return { channel: opened.channel, rank: opened.localRank, size: opened.size };
   })();
   return g[WORLD];
 }
@@ -201,7 +205,7 @@ function pick(candidates: number[], maxWorkers: number, session: number): number
 async function closeSession(engine: Engine, opened: Opened, force: boolean): Promise<void> {
   if (!force) return;
   // The workers keep serving other executors: only this session is dropped.
-  for (const w of opened.workers) engine.control(opened.link, w, Ctrl.SessionClose, opened.session);
+  for (const w of opened.workers) engine.control(opened.channel, w, Ctrl.SessionClose, opened.session);
 }
 
 export const staticTarget: Target = {
@@ -211,20 +215,20 @@ export const staticTarget: Target = {
     const ranks: number[] = [];
     for (let r = 1; r < world.size; r++) ranks.push(r);
     const session = nextSession();
-    return { link: world.link, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
+    return { channel: world.channel, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
   },
   close: closeSession,
 };
 
-/** A comm executor's root: the link was opened collectively by commExecutor(). */
-export function commTarget(link: number, root: number, size: number): Target {
+/** A comm executor's root: the channel was opened collectively by commExecutor(). */
+export function commTarget(channel: number, root: number, size: number): Target {
   return {
     mode: 'comm',
     async open(_engine, ctx) {
       const ranks: number[] = [];
       for (let r = 0; r < size; r++) if (r !== root) ranks.push(r);
       const session = nextSession();
-      return { link, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
+      return { channel, workers: pick(ranks, ctx.maxWorkers, session), session, idOffset: 0 };
     },
     close: closeSession,
   };

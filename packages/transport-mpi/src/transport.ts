@@ -1,17 +1,23 @@
 /**
  * The controller side of the MPI transport (the core Transport contract). Frames go to the
  * engine's progress thread and come back through its event batches; nothing here blocks
- * the event loop. Several executors may share one link (static mode, comm executors): a
- * hub per link routes frames by session.
+ * the event loop. Several executors may share one channel (static mode, comm executors): a
+ * hub per channel routes frames by session.
  */
 import { BrokenExecutorError } from '@futures/core';
-import type { Frame, Transport, TransportContext, TransportHandler } from '@futures/core/transport';
-import { type Engine, getEngine, type LinkListener } from './engine.js';
+import {
+  type Frame,
+  KeepAlive,
+  type Transport,
+  type TransportContext,
+  type TransportHandler,
+} from '@futures/core/transport';
+import { type ChannelListener, type Engine, getEngine } from './engine.js';
 import type { ResolvedMpiOptions } from './options.js';
 import type { Opened, Target } from './targets.js';
 
-/** Routes one controller link's events to the executors (sessions) using it. */
-class ControllerHub implements LinkListener {
+/** Routes one controller channel's events to the executors (sessions) using it. */
+class ControllerHub implements ChannelListener {
   readonly sessions = new Map<number, MpiTransport>();
   frame(rank: number, session: number, frame: Frame): void {
     this.sessions.get(session)?.onFrame(rank, frame);
@@ -27,20 +33,20 @@ class ControllerHub implements LinkListener {
 const HUBS = Symbol.for('@futures/transport-mpi/hubs');
 type HubHolder = { [HUBS]?: Map<number, ControllerHub> };
 
-function hubFor(engine: Engine, link: number): ControllerHub {
+function hubFor(engine: Engine, channel: number): ControllerHub {
   const g = globalThis as HubHolder;
   g[HUBS] ??= new Map();
-  let hub = g[HUBS].get(link);
+  let hub = g[HUBS].get(channel);
   if (hub === undefined) {
     hub = new ControllerHub();
-    g[HUBS].set(link, hub);
-    engine.listen(link, hub);
+    g[HUBS].set(channel, hub);
+    engine.listen(channel, hub);
   }
   return hub;
 }
 
-function dropHub(link: number): void {
-  (globalThis as HubHolder)[HUBS]?.delete(link);
+function dropHub(channel: number): void {
+  (globalThis as HubHolder)[HUBS]?.delete(channel);
 }
 
 export class MpiTransport implements Transport {
@@ -54,13 +60,14 @@ export class MpiTransport implements Transport {
   #hub: ControllerHub | null = null;
   #starting: Promise<number> | null = null;
   #stopping: Promise<void> | null = null;
-  #active = false;
+  /** Core's keep-alive rule; it holds the engine (whose progress thread keeps the loop alive). */
+  readonly #keepAlive = new KeepAlive((hold) => this.#holdEngine(hold));
+  #engineHeld = false;
   #broken = false;
   /** A forced stop was asked for (at once, or while an orderly one waited for byes). */
   #forced = false;
-  /** Workers that have not sent their first frame yet: the loop stays alive until they have (bootup). */
-  readonly #silent = new Set<number>();
-  #bootHold = false;
+  /** Workers not yet heard from (no first frame yet): while there are any, the pool is booting. */
+  readonly #notHeardFrom = new Set<number>();
   readonly #byes = new Set<number>();
   readonly #lost = new Set<number>();
   #byeWaiter: (() => void) | null = null;
@@ -88,23 +95,19 @@ export class MpiTransport implements Transport {
       oversubscribe: this.#options.oversubscribe,
     });
     this.#engine = engine;
-    if (this.#active) engine.hold();
-    engine.hold(); // while starting
+    this.#keepAlive.setBooting(true); // until every worker has been heard from
+    this.#holdEngine(this.#keepAlive.holds);
     try {
       await engine.ready;
       const opened = await this.#target.open(engine, this.#ctx, this.#options);
       this.#opened = opened;
-      this.#hub = hubFor(engine, opened.link);
+      this.#hub = hubFor(engine, opened.channel);
       this.#hub.sessions.set(opened.session, this);
-      for (const w of opened.workers) this.#silent.add(w);
-      if (this.#silent.size > 0) {
-        this.#bootHold = true;
-        engine.hold();
-      }
+      for (const w of opened.workers) this.#notHeardFrom.add(w);
       for (const w of opened.workers) handler.workerJoined(w + opened.idOffset);
       return opened.workers.length;
     } finally {
-      engine.release();
+      this.#keepAlive.setBooting(this.#notHeardFrom.size > 0);
     }
   }
 
@@ -112,15 +115,11 @@ export class MpiTransport implements Transport {
     const o = this.#opened;
     if (o === null || this.#engine === null) return;
     const rank = workerId - o.idOffset;
-    if (!this.#lost.has(rank)) this.#engine.send(o.link, rank, o.session, frame);
+    if (!this.#lost.has(rank)) this.#engine.send(o.channel, rank, o.session, frame);
   }
 
   setActive(active: boolean): void {
-    if (active === this.#active) return;
-    this.#active = active;
-    if (this.#engine === null) return;
-    if (active) this.#engine.hold();
-    else this.#engine.release();
+    this.#keepAlive.setActive(active);
   }
 
   stop(options: { force: boolean }): Promise<void> {
@@ -130,7 +129,10 @@ export class MpiTransport implements Transport {
       this.#forced = true;
       this.#byeWaiter?.();
     }
-    this.#stopping ??= this.#stop();
+    if (this.#stopping === null) {
+      this.#keepAlive.setStopping();
+      this.#stopping = this.#stop();
+    }
     return this.#stopping;
   }
 
@@ -139,25 +141,27 @@ export class MpiTransport implements Transport {
     const engine = this.#engine;
     const opened = this.#opened;
     if (engine === null || opened === null) {
-      this.setActive(false);
+      this.#keepAlive.close();
       return;
     }
-    engine.hold();
     try {
-      if (!this.#forced && !engine.poisoned(opened.link)) await this.#allSaidBye(opened);
-      const force = this.#forced || engine.poisoned(opened.link);
+      if (!this.#forced && !engine.poisoned(opened.channel)) await this.#allSaidBye(opened);
+      const force = this.#forced || engine.poisoned(opened.channel);
       this.#hub?.sessions.delete(opened.session);
       if (this.#hub !== null && this.#hub.sessions.size === 0 && this.#target.mode !== 'static')
-        dropHub(opened.link);
+        dropHub(opened.channel);
       if (!engine.finalized) await this.#target.close(engine, opened, force);
     } finally {
-      if (this.#bootHold) {
-        this.#bootHold = false;
-        engine.release();
-      }
-      engine.release();
-      this.setActive(false);
+      this.#keepAlive.close();
     }
+  }
+
+  #holdEngine(hold: boolean): void {
+    const engine = this.#engine;
+    if (engine === null || hold === this.#engineHeld) return;
+    this.#engineHeld = hold;
+    if (hold) engine.hold();
+    else engine.release();
   }
 
   #allSaidBye(opened: Opened): Promise<void> {
@@ -177,16 +181,13 @@ export class MpiTransport implements Transport {
   // ---- from the hub (JavaScript thread) ----
 
   onFrame(rank: number, frame: Frame): void {
-    if (this.#bootHold) this.#heard(rank);
+    if (this.#notHeardFrom.size > 0) this.#heard(rank);
     this.#handler?.message(rank + this.#opened!.idOffset, frame);
   }
 
+  /** Its first frame arrived, or it was lost: it no longer keeps the pool booting. */
   #heard(rank: number): void {
-    this.#silent.delete(rank);
-    if (this.#silent.size === 0 && this.#bootHold) {
-      this.#bootHold = false;
-      this.#engine?.release();
-    }
+    if (this.#notHeardFrom.delete(rank)) this.#keepAlive.setBooting(this.#notHeardFrom.size > 0);
   }
 
   onBye(rank: number): void {
@@ -198,7 +199,7 @@ export class MpiTransport implements Transport {
     const opened = this.#opened;
     if (opened === null || !opened.workers.includes(rank) || this.#lost.has(rank)) return;
     this.#lost.add(rank);
-    if (this.#bootHold) this.#heard(rank);
+    this.#heard(rank);
     this.#byeWaiter?.();
     if (this.#broken) return;
     this.#broken = true;

@@ -2,9 +2,10 @@
  * The main module of a worker process started by MPI_Comm_spawn:
  *   node [execArgv] dist/worker-entry.js '<SpawnedWorkerConfig JSON>'
  * Starts MPI at once (the parent's MPI_Comm_spawn waits for every child's MPI_Init), loads
- * the controller's worker runtime, serves the parent link until the controller ends it,
+ * the controller's worker runtime, serves the parent channel until the controller ends it,
  * then exits. Frames that arrive while the runtime module is still loading are buffered.
  */
+import { runWorkerMain } from '@futures/core/transport';
 import { getEngine } from './engine.js';
 import { MPI_OPTION_SPECS } from './options.js';
 import { type ServeWorker, WorkerServer } from './server.js';
@@ -19,14 +20,14 @@ async function main(): Promise<number> {
   });
   engine.hold();
   const ready = await engine.ready;
-  if (ready.parentLink < 0) {
+  if (ready.parentChannel < 0) {
     process.stderr.write('futures(mpi): worker-entry.js runs only in a process started by MPI_Comm_spawn\n');
     return 2;
   }
   const runtime = (await import(config.runtimeUrl)) as { serveWorker: ServeWorker };
   const server = new WorkerServer({
     engine,
-    link: ready.parentLink,
+    channel: ready.parentChannel,
     controllerRank: 0,
     serveWorker: runtime.serveWorker,
     workersRank: ready.rank,
@@ -37,10 +38,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`futures(mpi): worker failed: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runWorkerMain('futures(mpi): worker failed', main);

@@ -7,7 +7,7 @@ import { mpi } from '../src/index.js';
 import { HAS_MPI, NO_MPI_REASON } from './support/processes.js';
 
 // Damaged frames from a worker rank, over real MPI: a task running in a spawned worker sends
-// them through its own link (the addon's send, as its runtime's results go) on the pool's
+// them through its own channel (the addon's send, as its runtime's results go) on the pool's
 // session, before its own result. The controller must drop and count each that does not
 // decode (stats().malformedFrames), settle nothing with them, and keep serving. Fixed seed
 // in CI; `node scripts/fuzz.mjs` runs it longer (FUZZ_SEED, FUZZ_RUNS).
@@ -30,15 +30,15 @@ interface CoreFrames {
 }
 let core: CoreFrames;
 
-/** Sent from inside a worker: the frames go to the controller (rank 0) on `session` through this worker's link. */
+/** Sent from inside a worker: the frames go to the controller (rank 0) on `session` through this worker's channel. */
 const sendRaw = (frames: [Uint8Array, Uint8Array[]][], session: number): number => {
-  const st = (globalThis as Record<symbol, unknown>)[Symbol.for('@futures/transport-mpi/worker-link')] as {
+  const st = (globalThis as Record<symbol, unknown>)[Symbol.for('@futures/transport-mpi/worker-channel')] as {
     engine: {
-      send(link: number, dest: number, session: number, f: { head: Uint8Array; bufs: Uint8Array[] }): void;
+      send(channel: number, dest: number, session: number, f: { head: Uint8Array; bufs: Uint8Array[] }): void;
     };
-    link: number;
+    channel: number;
   };
-  for (const [head, bufs] of frames) st.engine.send(st.link, 0, session, { head, bufs });
+  for (const [head, bufs] of frames) st.engine.send(st.channel, 0, session, { head, bufs });
   return frames.length;
 };
 

@@ -4,7 +4,7 @@ import { inheritableExecArgv, programFromString } from './exec-argv.js';
 /** What a transport starts one worker thread or process with. */
 export interface WorkerLaunch {
   /** The whole environment: this process's, with the executor's `env` option over it. */
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string | undefined>;
   /** The working directory (a process's; a thread shares its process's). */
   cwd: string;
   /**

@@ -1,10 +1,11 @@
-#include "links.h"
+#include "channels.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 namespace fmpi {
 
@@ -20,6 +21,11 @@ std::string LocalHostKey() {
 bool ProcessGone(int pid) {
   if (pid <= 0) return false;
   return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+double SteadySeconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace fmpi
