@@ -206,8 +206,15 @@ export type ChoreMode =
  * `spinMs`), waits at the gate
  * until released (async: the worker still reads messages), or announces itself, spins
  * without yielding until `releaseFile` exists and ends its worker. Returns whoAmI().
+ * `payload` is carried and ignored (tests of arguments moved with transfer()).
  */
-export async function chore(dir: string, name: string, mode: ChoreMode = { kind: 'pass' }): Promise<string> {
+export async function chore(
+  dir: string,
+  name: string,
+  mode: ChoreMode = { kind: 'pass' },
+  payload?: Uint8Array,
+): Promise<string> {
+  void payload; // only carried: tests of moved arguments (shm's transfer()) give one
   const me = whoAmI(); // before any await: core's in-thread test transport runs several workers in one thread
   fs.writeFileSync(path.join(dir, name), me, { flag: 'wx' });
   if (mode.kind === 'pass' && mode.spinMs !== undefined) {

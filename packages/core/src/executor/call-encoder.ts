@@ -16,6 +16,8 @@ export class CallEncoder {
   readonly #fns: FnRegistry;
   readonly #batch = new TaskBatchWriter();
   #nextTaskId = 1;
+  /** The out-of-band views of the jobs being encoded (few jobs have any). */
+  readonly #oobOf = new Map<Job, Uint8Array[]>();
   /** The message size limit: the option, or the transport's ceiling when lower. */
   maxBytes: number;
 
@@ -76,6 +78,15 @@ export class CallEncoder {
     }
     if (batch.count > 0) send(batch.finish());
     else if (!sentFrame) for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
+    // A transport that moves memory (shm's transfer()) detaches the sender's buffers while
+    // it sends: a view of such a buffer then has length 0 (an out-of-band view never starts
+    // empty). Such a job cannot be encoded again.
+    for (const job of went) {
+      const views = this.#oobOf.get(job);
+      if (views === undefined) continue;
+      if (views.some((v) => v.byteLength === 0)) job.argsMoved = true;
+    }
+    this.#oobOf.clear();
     return { went, unsendable };
   }
 
@@ -85,6 +96,7 @@ export class CallEncoder {
     const pos = batch.w.pos;
     const nbufs = batch.bufs.length;
     batch.add(job.taskId, job.fnId, job.mode, job.args);
+    if (batch.bufs.length > nbufs) this.#oobOf.set(job, batch.bufs.slice(nbufs));
     return checkLastEntry(batch, pos, nbufs, this.maxBytes);
   }
 }

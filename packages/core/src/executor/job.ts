@@ -27,6 +27,12 @@ export class Job implements CancelHook {
   sentAt: number = UNPLACED;
   /** It was sent to an idle worker: its result measures the round trip. */
   sentToIdle = false;
+  /**
+   * Sending it moved some of its arguments' memory to the worker (shm's `transfer()`: the
+   * sender's buffers are detached), so it can never be sent again: it is not taken back by
+   * work stealing, and a lost worker costs it its life, not a retry.
+   */
+  argsMoved = false;
   /** Settled and accounted for: guards against counting a job twice. */
   finished = false;
   /** Per-task deadline in ms from when it starts running (0: none). */

@@ -98,8 +98,8 @@ export abstract class JobLedger {
   }
 
   /** Fails a job whose worker died while it held it (no retry left, or the workers stopped). */
-  protected failLost(job: Job, workerId: number, error: Error): void {
-    const message = `worker ${workerId} was lost while it held this task: ${error.message}`;
+  protected failLost(job: Job, workerId: number, error: Error, why?: string): void {
+    const message = `worker ${workerId} was lost while it held this task${why === undefined ? '' : ` (${why})`}: ${error.message}`;
     this.fail(job, new WorkerLostError(message, workerId, { cause: error }));
   }
 

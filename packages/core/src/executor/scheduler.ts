@@ -221,6 +221,8 @@ export class Scheduler extends JobLedger implements TransportHandler {
    * A worker is gone. Its head task was running (or about to): it costs that task a retry,
    * or fails it with WorkerLostError. The tasks behind the head never started: they go back
    * to the queue free. (After an escalation the head is the aborted task, settled already.)
+   * A task whose arguments were moved to that worker (transfer()) cannot be sent again: it
+   * fails with WorkerLostError, started or not.
    */
   workerLost(workerId: number, error: Error): void {
     const slot = this.#slots.get(workerId);
@@ -235,6 +237,15 @@ export class Scheduler extends JobLedger implements TransportHandler {
       this.inflight.delete(job.taskId);
       job.release();
       if (job.finished) return;
+      if (job.argsMoved) {
+        this.failLost(
+          job,
+          workerId,
+          error,
+          'its arguments were moved there with transfer(), so it cannot run elsewhere',
+        );
+        return;
+      }
       job.workerId = -1;
       job.resubmitted = true;
       if (i > 0 || slot.escalated || this.#stopped) {

@@ -18,8 +18,12 @@ export class WorkStealer {
     private readonly recheck: () => void,
   ) {}
 
-  /** Asks `slot` for `count` unstarted tasks back, unless a revoke to it is unanswered yet. */
+  /**
+   * Asks `slot` for `count` unstarted tasks back, unless a revoke to it is unanswered yet.
+   * Never more than its revocable tail: a task whose arguments were moved there stays.
+   */
   revoke(slot: WorkerSlot, count: number): boolean {
+    count = Math.min(count, slot.revocableTail());
     if (slot.revoking || count < 1) return false;
     slot.revoking = true;
     this.sendRevoke(slot, count);

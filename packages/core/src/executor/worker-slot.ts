@@ -74,6 +74,17 @@ export class WorkerSlot {
     return this.#held.slice(this.#first);
   }
 
+  /**
+   * How many of the last held tasks can be taken back (a revoke returns the newest first):
+   * those after the last one whose arguments were moved, which cannot be sent again.
+   */
+  revocableTail(): number {
+    const held = this.#held;
+    let n = 0;
+    for (let i = held.length - 1; i > this.#first && !held[i]!.argsMoved; i--) n++;
+    return n;
+  }
+
   push(job: Job, now: number): void {
     if (this.inFlight === 0) this.headSince = now;
     else if (Number.isFinite(job.estMs)) this.#aheadMs += job.estMs;
