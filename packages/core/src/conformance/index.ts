@@ -16,6 +16,7 @@ export { Gate, type GateArrival } from './gate.js';
 export { expectHugeResultLosesOnlyItsWorker } from './memory-limit.js';
 export { ip, ipMust, netnsUnavailable } from './netns.js';
 export { alive, allGone, untilGone } from './processes.js';
+export type { ChoreMode } from './tasks.js';
 export { removeTempProjects, tempProject } from './temp-project.js';
 
 export function runConformanceSuite(config: ConformanceConfig): void {
