@@ -6,6 +6,8 @@ import type { FnRegistry } from './fn-registry.js';
 import type { Job } from './job.js';
 import type { WorkerSlot } from './worker-slot.js';
 
+const NONE: readonly [Job, Error][] = [];
+
 /**
  * Turns the jobs placed on one worker into `Tasks` frames: the definitions of functions the
  * worker has not seen go first, each job gets its task id, and the calls go into one frame,
@@ -37,7 +39,7 @@ export class CallEncoder {
     slot: WorkerSlot,
     jobs: readonly Job[],
     send: (frame: Frame) => void,
-  ): { went: Job[]; unsendable: [Job, Error][] } {
+  ): { went: readonly Job[]; unsendable: readonly [Job, Error][] } {
     const defs: FnDef[] = [];
     for (const job of jobs) {
       if (slot.known[job.fnId] !== true) {
@@ -48,9 +50,16 @@ export class CallEncoder {
     const batch = this.#batch;
     batch.begin(defs);
     let sentFrame = false;
-    const went: Job[] = [];
-    const unsendable: [Job, Error][] = [];
-    for (const job of jobs) {
+    // The usual case allocates nothing: every job goes, and `went` is `jobs` itself.
+    let went: Job[] | null = null;
+    let unsendable: [Job, Error][] | null = null;
+    const fail = (i: number, job: Job, error: Error): void => {
+      went ??= jobs.slice(0, i);
+      unsendable ??= [];
+      unsendable.push([job, error]);
+    };
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
       job.taskId = this.#nextTaskId;
       this.#nextTaskId = this.#nextTaskId >= 0xffffffff ? 1 : this.#nextTaskId + 1;
       let bytes: number;
@@ -66,28 +75,26 @@ export class CallEncoder {
       } catch (error) {
         // Only this task fails: its arguments cannot travel.
         const message = `the task's arguments could not be serialized: ${(error as Error).message}`;
-        unsendable.push([job, new SerializationError(message, { cause: error })]);
+        fail(i, job, new SerializationError(message, { cause: error }));
         continue;
       }
       if (bytes > 0) {
         const fn = fnLabel(this.#fns.specs[job.fnId]!);
-        unsendable.push([job, messageTooLarge('arguments', fn, job.taskId, bytes, this.maxBytes)]);
+        fail(i, job, messageTooLarge('arguments', fn, job.taskId, bytes, this.maxBytes));
         continue;
       }
-      went.push(job);
+      (went as Job[] | null)?.push(job);
     }
     if (batch.count > 0) send(batch.finish());
     else if (!sentFrame) for (const def of defs) slot.known[def.fnId] = false; // nothing went: the worker never saw them
     // A transport that moves memory (shm's transfer()) detaches the sender's buffers while
     // it sends: a view of such a buffer then has length 0 (an out-of-band view never starts
     // empty). Such a job cannot be encoded again.
-    for (const job of went) {
-      const views = this.#oobOf.get(job);
-      if (views === undefined) continue;
-      if (views.some((v) => v.byteLength === 0)) job.argsMoved = true;
+    if (this.#oobOf.size > 0) {
+      for (const [job, views] of this.#oobOf) if (views.some((v) => v.byteLength === 0)) job.argsMoved = true;
+      this.#oobOf.clear();
     }
-    this.#oobOf.clear();
-    return { went, unsendable };
+    return { went: went ?? jobs, unsendable: unsendable ?? NONE };
   }
 
   /** Encodes a job's call into the batch; 0, or (taken out again) NEXT_FRAME or its size over the limit. */
