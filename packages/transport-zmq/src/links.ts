@@ -32,6 +32,8 @@ export class Links {
    */
   readonly #ended = new Set<string>();
   #waiters: (() => void)[] = [];
+  /** Links to be ended soon unless something ends them first (deferLoss). */
+  readonly #pendingLoss = new Map<Link, NodeJS.Timeout>();
   /** Links whose worker has been heard from (sent its first frame). */
   heardFromCount = 0;
 
@@ -62,8 +64,27 @@ export class Links {
     this.changed();
   }
 
+  /**
+   * Runs `end` after `ms` unless `s` is removed first; nothing when a loss of `s` is pending
+   * already. The timer never keeps the process alive.
+   */
+  deferLoss(s: Link, ms: number, end: () => void): void {
+    if (this.#pendingLoss.has(s)) return;
+    const timer = setTimeout(() => {
+      this.#pendingLoss.delete(s);
+      end();
+    }, ms);
+    timer.unref();
+    this.#pendingLoss.set(s, timer);
+  }
+
   /** Removes `s`; false when it was not (or no longer) a current link. */
   remove(s: Link): boolean {
+    const timer = this.#pendingLoss.get(s);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#pendingLoss.delete(s);
+    }
     if (this.#byKey.get(s.key) !== s) return false;
     this.#byKey.delete(s.key);
     this.#byId.delete(s.workerId);

@@ -29,6 +29,8 @@ const IDLE_POLL_MS = 50;
 
 /** Room left in maxMessageBytes for a frame's envelope (the peer's identity and the kind part). */
 const ENVELOPE_BYTES = 512;
+/** How long a local worker whose connection broke may take to be reported exited (then its exit is the cause). */
+const LOCAL_EXIT_GRACE_MS = 2000;
 
 /**
  * The controller side: a ROUTER socket that workers' DEALERs connect to. Tracks membership
@@ -356,7 +358,12 @@ export class ZmqTransport implements Transport {
     const s = this.#links.byKey(via.tag + identity.toString('latin1'));
     if (s === undefined || s.identity !== identity) return;
     const code = (error as { code?: string }).code ?? error.message;
-    this.#endLink(s, new ZmqWorkerLostError(`lost the connection to ${workerName(s)}: ${code}`));
+    const lost = new ZmqWorkerLostError(`lost the connection to ${workerName(s)}: ${code}`);
+    // A local process whose connection broke has usually just died, and its exit (code,
+    // signal, the error it died of) is the cause worth reporting: #localExited ends the
+    // link when the exit event comes; the connection is blamed only if it does not.
+    if (s.local?.alive === true) this.#links.deferLoss(s, LOCAL_EXIT_GRACE_MS, () => this.#endLink(s, lost));
+    else this.#endLink(s, lost);
   }
 
   #ping(): void {
